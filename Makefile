@@ -1,0 +1,75 @@
+# diboli: the two commands of the quick start are "make demo" and
+# "make check"; both install what is missing first (Debian 12, as root).
+
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+DEMO_DIR   ?= demo-data
+QUICK      ?=
+
+.PHONY: all deps build build-asan check unit unit-asan integration fuzz \
+        demo bench clean
+
+all: build
+
+# Install the Debian packages of deps/debian.txt that are missing.
+deps:
+	@missing=$$(grep -v '^\s*#' deps/debian.txt | grep -v '^\s*$$' | \
+	  while read p; do \
+	    dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | \
+	      grep -q 'install ok installed' || echo "$$p"; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:" $$missing; \
+	  if [ "$$(id -u)" != 0 ]; then echo "run as root to install" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDIBOLI_WERROR=ON
+
+build: deps $(BUILD)/Makefile
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DDIBOLI_WERROR=ON \
+	  -DDIBOLI_SANITIZE=ON
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+
+# Unit tests, the same under ASan+UBSan, fuzz replays, CLI integration.
+check: build build-asan
+	./tools/checksrc
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) -L 'unit|fuzz'
+
+demo: build
+	@rm -rf $(DEMO_DIR)
+	$(BUILD)/diboli init --dir $(DEMO_DIR)/sn --nation SN \
+	  --name "Zone militaire n°4 — PC Tambacounda"
+	$(BUILD)/diboli demo seed --dir $(DEMO_DIR)/sn --days 120 --seed 1
+	$(BUILD)/diboli init --dir $(DEMO_DIR)/ml --nation ML \
+	  --name "Région militaire n°4 — PC Kayes"
+	$(BUILD)/diboli demo seed --dir $(DEMO_DIR)/ml --days 120 --seed 2
+	$(BUILD)/diboli log verify --dir $(DEMO_DIR)/sn
+	$(BUILD)/diboli log verify --dir $(DEMO_DIR)/ml
+	@echo
+	$(BUILD)/diboli node show --dir $(DEMO_DIR)/sn
+	@echo
+	$(BUILD)/diboli node show --dir $(DEMO_DIR)/ml
+	@echo
+	@echo "Latest records of the Senegalese node near Kidira–Diboli:"
+	@$(BUILD)/diboli record list --dir $(DEMO_DIR)/sn \
+	  --bbox -12.5,14.2,-11.9,14.8 --limit 10
+	@echo
+	@echo "Demo nodes are in $(DEMO_DIR)/sn and $(DEMO_DIR)/ml; try:"
+	@echo "  $(BUILD)/diboli record list --dir $(DEMO_DIR)/sn --category security --limit 20"
+
+bench: build
+	@mkdir -p bench/results
+	$(BUILD)/bench_ingest $(if $(QUICK),--quick) --out bench/results/latest.json
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(DEMO_DIR)

@@ -1,0 +1,41 @@
+/*
+** Shared pieces of the diboli command line: exit codes, error printing and
+** the entry point of each noun. The CLI only parses and calls the library.
+*/
+#ifndef DIB_CLI_H
+#define DIB_CLI_H
+
+#include "util/err.h"
+
+enum {
+	CLI_OK = 0,     /* success */
+	CLI_FAIL = 1,   /* a user error: bad input, not found, ... */
+	CLI_USAGE = 2   /* the command line itself is wrong */
+};
+
+/* Print "diboli: <message>" on stderr. Returns CLI_FAIL. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print "diboli: <message>" on stderr. Returns CLI_USAGE. */
+int cli_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Print the diagnostic as one line; CLI_USAGE for DIB_EUSAGE, else CLI_FAIL. */
+int cli_diag(const struct dib_diag *d);
+
+/* True when argv holds -h or --help before any "--". */
+int cli_wants_help(int argc, char **argv);
+
+/*
+** Each noun: argv[0] is the noun itself ("geo", "model", ...), the verb
+** follows. They return a CLI_* exit code.
+*/
+int cli_node(int argc, char **argv);    /* init, node show */
+int cli_init(int argc, char **argv);
+int cli_model(int argc, char **argv);
+int cli_record(int argc, char **argv);
+int cli_log(int argc, char **argv);
+int cli_geo(int argc, char **argv);
+int cli_demo(int argc, char **argv);
+
+#endif

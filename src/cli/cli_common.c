@@ -1,0 +1,61 @@
+/*
+** Error printing and small helpers shared by the CLI commands.
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void
+vsay(const char *fmt, va_list ap)
+{
+	fputs("diboli: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+	return CLI_FAIL;
+}
+
+int
+cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+	return CLI_USAGE;
+}
+
+int
+cli_diag(const struct dib_diag *d)
+{
+	char line[600];
+
+	fprintf(stderr, "diboli: %s\n", dib_diag_str(d, line, sizeof line));
+	return d->code == DIB_EUSAGE ? CLI_USAGE : CLI_FAIL;
+}
+
+int
+cli_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,791 @@
+/*
+** diboli record add|get|list|supersede|retract: records from the command
+** line. Flags become a JSON record input and go through the library, the
+** same path as the HTTP API.
+*/
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "geo/geo.h"
+#include "log/record.h"
+#include "model/model.h"
+#include "node/node.h"
+#include "store/query.h"
+#include "util/util.h"
+
+#define JSON_INPUT_MAX (64 * 1024 * 1024)
+
+static const char usage_text[] =
+    "usage: diboli record <verb> --dir DIR [options]\n"
+    "\n"
+    "  add --category ID --at TIME (--lat LAT --lon LON | --mgrs MGRS |\n"
+    "      --coords TEXT | --geometry GEOJSON) [--audience SN,ML]\n"
+    "      [--attr key=value]... [--precedence P] [--patrol ID]\n"
+    "  add --json FILE|-        one record, an array, or {\"records\":[...]}\n"
+    "  get ID [--json] [--lang fr|en]\n"
+    "  list [--bbox W,S,E,N] [--from TIME] [--to TIME] [--category PREFIX]\n"
+    "       [--limit N] [--format table|geojson|csv] [--lang fr|en]\n"
+    "  supersede ID [the options of add: what is not given is kept]\n"
+    "  retract ID --reason TEXT\n"
+    "\n"
+    "TIME is RFC 3339 (2025-02-20T08:00:00Z). Coordinates: decimal degrees,\n"
+    "DMS (14°28'N 12°13'W), UTM (28N 800025 1601197) or MGRS.\n"
+    "Free text: enter no personal data (names, phone numbers).\n";
+
+enum {
+	OPT_DIR = 256, OPT_CATEGORY, OPT_AT, OPT_LAT, OPT_LON, OPT_MGRS,
+	OPT_COORDS, OPT_GEOMETRY, OPT_AUDIENCE, OPT_ATTR, OPT_PRECEDENCE,
+	OPT_PATROL, OPT_JSON, OPT_BBOX, OPT_FROM, OPT_TO, OPT_FORMAT,
+	OPT_LIMIT, OPT_REASON, OPT_LANG, OPT_HELP
+};
+
+static const struct option opts[] = {
+	{"dir", required_argument, NULL, OPT_DIR},
+	{"category", required_argument, NULL, OPT_CATEGORY},
+	{"at", required_argument, NULL, OPT_AT},
+	{"lat", required_argument, NULL, OPT_LAT},
+	{"lon", required_argument, NULL, OPT_LON},
+	{"mgrs", required_argument, NULL, OPT_MGRS},
+	{"coords", required_argument, NULL, OPT_COORDS},
+	{"geometry", required_argument, NULL, OPT_GEOMETRY},
+	{"audience", required_argument, NULL, OPT_AUDIENCE},
+	{"attr", required_argument, NULL, OPT_ATTR},
+	{"precedence", required_argument, NULL, OPT_PRECEDENCE},
+	{"patrol", required_argument, NULL, OPT_PATROL},
+	{"json", optional_argument, NULL, OPT_JSON},
+	{"bbox", required_argument, NULL, OPT_BBOX},
+	{"from", required_argument, NULL, OPT_FROM},
+	{"to", required_argument, NULL, OPT_TO},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"limit", required_argument, NULL, OPT_LIMIT},
+	{"reason", required_argument, NULL, OPT_REASON},
+	{"lang", required_argument, NULL, OPT_LANG},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0}
+};
+
+#define MAX_ATTRS 256
+
+struct args {
+	const char *dir, *category, *at, *lat, *lon, *mgrs, *coords;
+	const char *geometry, *audience, *precedence, *patrol, *json;
+	const char *bbox, *from, *to, *format, *limit, *reason, *lang;
+	int json_flag;
+	const char *attrs[MAX_ATTRS];
+	int nattrs;
+	const char *id;         /* the positional argument */
+};
+
+static int
+parse_args(int argc, char **argv, struct args *a)
+{
+	int c;
+
+	memset(a, 0, sizeof *a);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DIR: a->dir = optarg; break;
+		case OPT_CATEGORY: a->category = optarg; break;
+		case OPT_AT: a->at = optarg; break;
+		case OPT_LAT: a->lat = optarg; break;
+		case OPT_LON: a->lon = optarg; break;
+		case OPT_MGRS: a->mgrs = optarg; break;
+		case OPT_COORDS: a->coords = optarg; break;
+		case OPT_GEOMETRY: a->geometry = optarg; break;
+		case OPT_AUDIENCE: a->audience = optarg; break;
+		case OPT_PRECEDENCE: a->precedence = optarg; break;
+		case OPT_PATROL: a->patrol = optarg; break;
+		case OPT_JSON:
+			a->json_flag = 1;
+			a->json = optarg;
+			break;
+		case OPT_BBOX: a->bbox = optarg; break;
+		case OPT_FROM: a->from = optarg; break;
+		case OPT_TO: a->to = optarg; break;
+		case OPT_FORMAT: a->format = optarg; break;
+		case OPT_LIMIT: a->limit = optarg; break;
+		case OPT_REASON: a->reason = optarg; break;
+		case OPT_LANG: a->lang = optarg; break;
+		case OPT_ATTR:
+			if (a->nattrs == MAX_ATTRS)
+				return cli_usage_error("too many --attr");
+			a->attrs[a->nattrs++] = optarg;
+			break;
+		case 'h':
+		case OPT_HELP:
+			fputs(usage_text, stdout);
+			exit(CLI_OK);
+		default:
+			if (optopt)
+				return cli_usage_error("option -%c is unknown "
+				    "or needs a value (see diboli record "
+				    "--help)", optopt);
+			return cli_usage_error("unknown option %s (see diboli "
+			    "record --help)", argv[optind - 1]);
+		}
+	}
+	/* "--json FILE" leaves FILE positional (an optional argument only
+	 * binds as --json=FILE): it follows the id, if any. */
+	if (optind < argc && strcmp(argv[0], "add") != 0)
+		a->id = argv[optind++];
+	if (optind < argc && a->json_flag && a->json == NULL &&
+	    strcmp(argv[0], "get") != 0)
+		a->json = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error("unexpected argument \"%s\"",
+		    argv[optind]);
+	if (a->dir == NULL)
+		return cli_usage_error("--dir is required");
+	if (a->lang && strcmp(a->lang, "fr") && strcmp(a->lang, "en"))
+		return cli_usage_error("--lang must be fr or en");
+	return CLI_OK;
+}
+
+static int
+parse_number(const char *s, const char *field, double *v,
+    struct dib_diag *d)
+{
+	char *end;
+
+	*v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || !isfinite(*v))
+		return dib_fail(d, DIB_EINVAL, field, "must be a number in "
+		    "decimal degrees, got \"%.40s\"", s);
+	return DIB_OK;
+}
+
+/* Build or amend the JSON input in *in from the flags. */
+static int
+input_from_flags(struct node *n, const struct args *a, json_t *in,
+    struct dib_diag *d)
+{
+	const struct model_category *cat;
+	json_t *attrs, *v;
+	int i, rc, places;
+
+	places = (a->lat || a->lon) + !!a->mgrs + !!a->coords + !!a->geometry;
+	if (places > 1)
+		return dib_fail(d, DIB_EUSAGE, "location", "give one of --lat/"
+		    "--lon, --mgrs, --coords or --geometry");
+	if (a->category)
+		json_object_set_new(in, "category", json_string(a->category));
+	if (a->at)
+		json_object_set_new(in, "observed_at", json_string(a->at));
+	if (a->lat || a->lon) {
+		double lat, lon;
+
+		if (!a->lat || !a->lon)
+			return dib_fail(d, DIB_EUSAGE, a->lat ? "lon" : "lat",
+			    "--lat and --lon go together");
+		if ((rc = parse_number(a->lat, "lat", &lat, d)) != 0 ||
+		    (rc = parse_number(a->lon, "lon", &lon, d)) != 0 ||
+		    (rc = geo_check_latlon(lat, lon, d)) != 0)
+			return rc;
+		json_object_del(in, "location");
+		json_object_set_new(in, "geometry", json_pack("{s:s, s:[f,f]}",
+		    "type", "Point", "coordinates", lon, lat));
+	}
+	if (a->mgrs || a->coords) {
+		double lat, lon;
+
+		if ((rc = geo_parse(a->mgrs ? a->mgrs : a->coords, &lat, &lon,
+		    d)) != 0) {
+			if (d->field[0] == '\0')
+				dib_diag_prefix(d, a->mgrs ? "mgrs" : "coords");
+			return rc;
+		}
+		json_object_del(in, "location");
+		json_object_set_new(in, "geometry", json_pack("{s:s, s:[f,f]}",
+		    "type", "Point", "coordinates", lon, lat));
+	}
+	if (a->geometry) {
+		json_error_t je;
+		json_t *g = json_loads(a->geometry, 0, &je);
+
+		if (g == NULL)
+			return dib_fail(d, DIB_EINVAL, "geometry", "is not "
+			    "JSON: %s", je.text);
+		json_object_del(in, "location");
+		json_object_set_new(in, "geometry", g);
+	}
+	if (a->audience)
+		json_object_set_new(in, "audience", json_string(a->audience));
+	if (a->precedence)
+		json_object_set_new(in, "precedence",
+		    json_string(a->precedence));
+	if (a->patrol)
+		json_object_set_new(in, "patrol", json_string(a->patrol));
+	if (a->nattrs == 0)
+		return DIB_OK;
+
+	v = json_object_get(in, "category");
+	if (!json_is_string(v))
+		return dib_fail(d, DIB_EINVAL, "category", "is required");
+	if ((cat = model_find(n->model, json_string_value(v))) == NULL)
+		return dib_fail(d, DIB_EINVAL, "category", "unknown category "
+		    "\"%.80s\" (see diboli model show)", json_string_value(v));
+	attrs = json_object_get(in, "attributes");
+	if (!json_is_object(attrs)) {
+		attrs = json_object();
+		json_object_set_new(in, "attributes", attrs);
+	}
+	for (i = 0; i < a->nattrs; i++) {
+		const char *eq = strchr(a->attrs[i], '=');
+		char key[64];
+		json_t *val;
+		int j;
+
+		if (eq == NULL || eq == a->attrs[i] ||
+		    (size_t)(eq - a->attrs[i]) >= sizeof key)
+			return dib_fail(d, DIB_EUSAGE, "attr", "--attr wants "
+			    "key=value, got \"%.60s\"", a->attrs[i]);
+		memcpy(key, a->attrs[i], (size_t)(eq - a->attrs[i]));
+		key[eq - a->attrs[i]] = '\0';
+		for (j = 0; j < i; j++)
+			if (strncmp(a->attrs[j], key, strlen(key)) == 0 &&
+			    a->attrs[j][strlen(key)] == '=')
+				return dib_fail(d, DIB_EINVAL, "attributes",
+				    "%s is given twice", key);
+		if ((rc = model_attr_from_text(cat, key, eq + 1, &val, d)) !=
+		    0)
+			return rc;
+		json_object_set_new(attrs, key, val);
+	}
+	return DIB_OK;
+}
+
+static int
+parse_id(const char *s, uint8_t id[16])
+{
+	if (s == NULL)
+		return cli_usage_error("a record id is required");
+	if (util_uuid_parse(s, id) != 0)
+		return cli_error("id: \"%.60s\" is not a record id (like "
+		    "0195224a-3c00-7d1e-8f00-0123456789ab)", s);
+	return CLI_OK;
+}
+
+static int
+load_json(const char *path, json_t **out, struct dib_diag *d)
+{
+	json_error_t je;
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if ((rc = util_read_file(path, JSON_INPUT_MAX, &text, &len, d)) != 0)
+		return rc;
+	*out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	free(text);
+	if (*out == NULL)
+		return dib_fail(d, DIB_EINVAL, "json", "%s: line %d column %d: "
+		    "%s", strcmp(path, "-") ? path : "stdin", je.line,
+		    je.column, je.text);
+	return DIB_OK;
+}
+
+static int
+cmd_add(struct node *n, const struct args *a)
+{
+	struct dib_diag d = {0};
+	json_t *doc = NULL, *list = NULL, **items = NULL;
+	uint8_t (*ids)[16] = NULL;
+	size_t i, count;
+	int rc;
+
+	if (a->id)
+		return cli_usage_error("add takes no positional argument");
+	if (a->json_flag) {
+		if (a->category || a->at || a->lat || a->lon || a->mgrs ||
+		    a->coords || a->geometry || a->nattrs || a->audience ||
+		    a->precedence || a->patrol)
+			return cli_usage_error("--json gives the whole record; "
+			    "use no other record flags with it");
+		if ((rc = load_json(a->json ? a->json : "-", &doc, &d)) != 0)
+			return cli_diag(&d);
+		if (json_is_array(doc))
+			list = doc;
+		else if (json_is_object(doc) && json_is_array(
+		    json_object_get(doc, "records")))
+			list = json_object_get(doc, "records");
+	} else {
+		doc = json_object();
+		if ((rc = input_from_flags(n, a, doc, &d)) != 0) {
+			json_decref(doc);
+			return cli_diag(&d);
+		}
+	}
+	count = list ? json_array_size(list) : 1;
+	items = calloc(count ? count : 1, sizeof *items);
+	ids = calloc(count ? count : 1, sizeof *ids);
+	if (items == NULL || ids == NULL) {
+		rc = cli_error("out of memory");
+		goto out;
+	}
+	for (i = 0; i < count; i++)
+		items[i] = list ? json_array_get(list, i) : doc;
+	if (node_add(n, items, count, ids, &d) != 0) {
+		rc = cli_diag(&d);
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		char txt[37];
+
+		printf("%s\n", util_uuid_format(ids[i], txt));
+	}
+	rc = CLI_OK;
+out:
+	free(items);
+	free(ids);
+	json_decref(doc);
+	return rc;
+}
+
+static int
+cmd_supersede(struct node *n, const struct args *a)
+{
+	struct dib_diag d = {0};
+	uint8_t old[16], id[16];
+	json_t *in = NULL, *prev = NULL;
+	char txt[37];
+	int rc;
+
+	if ((rc = parse_id(a->id, old)) != CLI_OK)
+		return rc;
+	if (a->json_flag) {
+		if ((rc = load_json(a->json ? a->json : "-", &in, &d)) != 0)
+			return cli_diag(&d);
+	} else {
+		static const char *const keep[] = {"category", "observed_at",
+		    "geometry", "attributes", "patrol", "precedence", NULL};
+		int i;
+
+		if (node_get(n, old, &prev, &d) != 0)
+			return cli_diag(&d);
+		in = json_object();
+		for (i = 0; keep[i]; i++)
+			if (json_object_get(prev, keep[i]))
+				json_object_set(in, keep[i],
+				    json_object_get(prev, keep[i]));
+		if (a->category && json_object_get(in, "category") &&
+		    strcmp(a->category, json_string_value(json_object_get(in,
+		    "category"))) != 0)
+			json_object_del(in, "attributes");
+		if ((rc = input_from_flags(n, a, in, &d)) != 0) {
+			rc = cli_diag(&d);
+			goto out;
+		}
+	}
+	if (node_supersede(n, old, in, id, &d) != 0) {
+		rc = cli_diag(&d);
+		goto out;
+	}
+	printf("%s\n", util_uuid_format(id, txt));
+	rc = CLI_OK;
+out:
+	json_decref(in);
+	json_decref(prev);
+	return rc;
+}
+
+static int
+cmd_retract(struct node *n, const struct args *a)
+{
+	struct dib_diag d = {0};
+	uint8_t old[16], id[16];
+	char txt[37];
+	int rc;
+
+	if ((rc = parse_id(a->id, old)) != CLI_OK)
+		return rc;
+	if (a->reason == NULL)
+		return cli_usage_error("--reason is required: say why the "
+		    "record is withdrawn");
+	if (node_retract(n, old, a->reason, id, &d) != 0)
+		return cli_diag(&d);
+	printf("%s\n", util_uuid_format(id, txt));
+	return CLI_OK;
+}
+
+/* ---- showing records ---- */
+
+static const char *
+lang_of(const struct args *a)
+{
+	return a->lang ? a->lang : "fr";
+}
+
+static void
+print_value(const json_t *v, const struct model_category *cat,
+    const char *key, const char *lang)
+{
+	if (json_is_string(v)) {
+		const char *l = cat ? model_enum_label(cat, key,
+		    json_string_value(v), lang) : NULL;
+
+		fputs(l ? l : json_string_value(v), stdout);
+	} else if (json_is_array(v) && cat) {
+		size_t i;
+
+		for (i = 0; i < json_array_size(v); i++) {
+			const char *id = json_string_value(json_array_get(v,
+			    i));
+			const char *l = id ? model_enum_label(cat, key, id,
+			    lang) : NULL;
+
+			printf("%s%s", i ? ", " : "", l ? l : id ? id : "?");
+		}
+	} else if (json_is_true(v) || json_is_false(v)) {
+		fputs(json_is_true(v) ? (strcmp(lang, "fr") ? "yes" : "oui") :
+		    (strcmp(lang, "fr") ? "no" : "non"), stdout);
+	} else {
+		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT |
+		    JSON_REAL_PRECISION(10));
+
+		fputs(s ? s : "?", stdout);
+		free(s);
+	}
+}
+
+static void
+print_record(struct node *n, const json_t *j, const char *lang)
+{
+	const char *catid = json_string_value(json_object_get(j, "category"));
+	const struct model_category *cat = catid ? model_find(n->model, catid)
+	    : NULL;
+	const json_t *attrs = json_object_get(j, "attributes"), *v, *o, *g;
+	const char *key;
+	int fr = strcmp(lang, "fr") == 0;
+
+	printf("%-13s %s\n", fr ? "Fiche" : "Record",
+	    json_string_value(json_object_get(j, "id")));
+	if (catid)
+		printf("%-13s %s — %s\n", fr ? "Catégorie" : "Category", catid,
+		    cat ? model_category_label(cat, lang) :
+		    (fr ? "(inconnue de ce modèle)" : "(not in this model)"));
+	else
+		printf("%-13s %s\n", "Type",
+		    json_string_value(json_object_get(j, "kind")));
+	printf("%-13s %s\n", fr ? "Observé" : "Observed",
+	    json_string_value(json_object_get(j, "observed_at")));
+	printf("%-13s %s\n", fr ? "Précédence" : "Precedence",
+	    json_string_value(json_object_get(j, "precedence")));
+	g = json_object_get(j, "geometry");
+	if (g != NULL) {
+		const char *type = json_string_value(json_object_get(g, "type"));
+
+		if (type && strcmp(type, "Point") == 0) {
+			const json_t *c = json_object_get(g, "coordinates");
+
+			printf("%-13s %.6f %.6f  MGRS %s\n", "Position",
+			    json_number_value(json_array_get(c, 1)),
+			    json_number_value(json_array_get(c, 0)),
+			    json_string_value(json_object_get(j, "mgrs")) ?
+			    json_string_value(json_object_get(j, "mgrs")) :
+			    "-");
+		} else {
+			printf("%-13s %s\n", fr ? "Géométrie" : "Geometry",
+			    type ? type : "?");
+		}
+	}
+	v = json_object_get(j, "audience");
+	if (json_is_array(v)) {
+		size_t i;
+
+		printf("%-13s ", "Audience");
+		for (i = 0; i < json_array_size(v); i++)
+			printf("%s%s", i ? "," : "",
+			    json_string_value(json_array_get(v, i)));
+		putchar('\n');
+	}
+	o = json_object_get(j, "origin");
+	if (o != NULL)
+		printf("%-13s %s — %s (%.8s)\n", fr ? "Origine" : "Origin",
+		    json_string_value(json_object_get(o, "nation")),
+		    json_string_value(json_object_get(o, "name")),
+		    json_string_value(json_object_get(o, "node")));
+	printf("%-13s %s\n", fr ? "État" : "Status",
+	    json_string_value(json_object_get(j, "status")));
+	if ((v = json_object_get(j, "supersedes")) != NULL)
+		printf("%-13s %s\n", fr ? "Remplace" : "Supersedes",
+		    json_string_value(v));
+	if ((v = json_object_get(j, "superseded_by")) != NULL)
+		printf("%-13s %s\n", fr ? "Remplacée par" : "Superseded by",
+		    json_string_value(v));
+	if ((v = json_object_get(j, "retracts")) != NULL)
+		printf("%-13s %s\n", fr ? "Retire" : "Retracts",
+		    json_string_value(v));
+	if ((v = json_object_get(j, "retracted_by")) != NULL)
+		printf("%-13s %s\n", fr ? "Retirée par" : "Retracted by",
+		    json_string_value(v));
+	if ((v = json_object_get(j, "reason")) != NULL)
+		printf("%-13s %s\n", fr ? "Motif" : "Reason",
+		    json_string_value(v));
+	if (json_object_size(attrs) > 0)
+		printf("%s\n", fr ? "Attributs" : "Attributes");
+	json_object_foreach((json_t *)attrs, key, v) {
+		const char *label = cat ? model_attr_label(cat, key, lang) :
+		    NULL;
+		const char *unit = cat ? model_attr_unit(cat, key) : NULL;
+
+		printf("  %s: ", label ? label : key);
+		print_value(v, cat, key, lang);
+		if (unit && json_is_number(v))
+			printf(" %s", unit);
+		putchar('\n');
+	}
+}
+
+static int
+cmd_get(struct node *n, const struct args *a)
+{
+	struct dib_diag d = {0};
+	uint8_t id[16];
+	json_t *j = NULL;
+	int rc;
+
+	if ((rc = parse_id(a->id, id)) != CLI_OK)
+		return rc;
+	if (node_get(n, id, &j, &d) != 0)
+		return cli_diag(&d);
+	if (a->json_flag)
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	else
+		print_record(n, j, lang_of(a));
+	if (a->json_flag)
+		putchar('\n');
+	json_decref(j);
+	return CLI_OK;
+}
+
+static void
+csv_field(const char *s)
+{
+	if (s == NULL)
+		return;
+	if (strpbrk(s, ",\"\n\r") == NULL) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void
+audience_text(const json_t *j, char *out, size_t n)
+{
+	const json_t *v = json_object_get(j, "audience");
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < json_array_size(v) && len + 4 < n; i++)
+		len += (size_t)snprintf(out + len, n - len, "%s%s", i ? "," : "",
+		    json_string_value(json_array_get(v, i)));
+}
+
+static int
+parse_list_query(const struct args *a, struct store_query *q,
+    struct dib_diag *d)
+{
+	memset(q, 0, sizeof *q);
+	if (a->bbox) {
+		char extra;
+
+		if (sscanf(a->bbox, "%lf,%lf,%lf,%lf%c", &q->w, &q->s, &q->e,
+		    &q->n, &extra) != 4)
+			return dib_fail(d, DIB_EINVAL, "bbox", "must be W,S,E,N "
+			    "in decimal degrees, got \"%.60s\"", a->bbox);
+		if (!(q->w >= -180 && q->e <= 180 && q->s >= -90 &&
+		    q->n <= 90 && q->w <= q->e && q->s <= q->n))
+			return dib_fail(d, DIB_EINVAL, "bbox", "must be W,S,E,N "
+			    "with -180 <= W <= E <= 180 and -90 <= S <= N <= "
+			    "90, got \"%.60s\"", a->bbox);
+		q->has_bbox = 1;
+	}
+	if (a->from) {
+		if (util_time_parse(a->from, &q->from, "from", d) != 0)
+			return d->code;
+		q->has_from = 1;
+	}
+	if (a->to) {
+		if (util_time_parse(a->to, &q->to, "to", d) != 0)
+			return d->code;
+		q->has_to = 1;
+	}
+	if (q->has_from && q->has_to && q->from > q->to)
+		return dib_fail(d, DIB_EINVAL, "to", "is before --from");
+	if (a->limit) {
+		char *end;
+		long v = strtol(a->limit, &end, 10);
+
+		if (*a->limit == '\0' || *end != '\0' || v < 1 || v > 10000000)
+			return dib_fail(d, DIB_EINVAL, "limit", "must be a "
+			    "whole number from 1 to 10000000, got \"%.20s\"",
+			    a->limit);
+		q->limit = (size_t)v;
+	}
+	q->category = a->category;
+	return DIB_OK;
+}
+
+static int
+cmd_list(struct node *n, const struct args *a)
+{
+	struct dib_diag d = {0};
+	struct store_query q;
+	struct store_hit *hits = NULL;
+	size_t i, count;
+	const char *fmt = a->format ? a->format : "table";
+	const char *lang = lang_of(a);
+	int fr = strcmp(lang, "fr") == 0;
+
+	if (strcmp(fmt, "table") && strcmp(fmt, "geojson") &&
+	    strcmp(fmt, "csv"))
+		return cli_usage_error("--format must be table, geojson or csv");
+	if (parse_list_query(a, &q, &d) != 0)
+		return cli_diag(&d);
+	if (store_query(n->store, &q, &hits, &count, &d) != 0)
+		return cli_diag(&d);
+	if (strcmp(fmt, "geojson") == 0)
+		printf("{\"type\":\"FeatureCollection\",\"numberReturned\":%zu,"
+		    "\"features\":[", count);
+	else if (strcmp(fmt, "csv") == 0)
+		printf("id,observed_at,category,precedence,lat,lon,mgrs,"
+		    "audience,origin_nation,attributes\n");
+	else
+		printf("%-36s  %-20s  %-9s  %-15s  %s\n", "ID",
+		    fr ? "OBSERVÉ" : "OBSERVED", fr ? "PRÉC." : "PREC.",
+		    "MGRS", fr ? "CATÉGORIE" : "CATEGORY");
+	for (i = 0; i < count; i++) {
+		json_t *j = node_record_json(n, hits[i].log, hits[i].seq,
+		    "current");
+		const char *cat, *mgrs;
+		json_t *g, *c;
+		char aud[64];
+
+		if (j == NULL)
+			continue;
+		cat = json_string_value(json_object_get(j, "category"));
+		mgrs = json_string_value(json_object_get(j, "mgrs"));
+		g = json_object_get(j, "geometry");
+		c = json_object_get(g, "coordinates");
+		audience_text(j, aud, sizeof aud);
+		if (strcmp(fmt, "geojson") == 0) {
+			json_t *f = json_object(), *props = json_deep_copy(j);
+
+			json_object_del(props, "geometry");
+			json_object_del(props, "id");
+			json_object_set_new(f, "type", json_string("Feature"));
+			json_object_set(f, "id", json_object_get(j, "id"));
+			json_object_set(f, "geometry", g ? g : json_null());
+			json_object_set_new(f, "properties", props);
+			if (i)
+				putchar(',');
+			json_dumpf(f, stdout, JSON_COMPACT |
+			    JSON_REAL_PRECISION(15));
+			json_decref(f);
+		} else if (strcmp(fmt, "csv") == 0) {
+			char *attrs = json_dumps(json_object_get(j,
+			    "attributes"), JSON_COMPACT |
+			    JSON_REAL_PRECISION(15));
+			int point = g && json_is_number(json_array_get(c, 0));
+
+			csv_field(json_string_value(json_object_get(j, "id")));
+			putchar(',');
+			csv_field(json_string_value(json_object_get(j,
+			    "observed_at")));
+			putchar(',');
+			csv_field(cat);
+			putchar(',');
+			csv_field(json_string_value(json_object_get(j,
+			    "precedence")));
+			if (point)
+				printf(",%.7f,%.7f,",
+				    json_number_value(json_array_get(c, 1)),
+				    json_number_value(json_array_get(c, 0)));
+			else
+				fputs(",,,", stdout);
+			csv_field(mgrs);
+			putchar(',');
+			csv_field(aud);
+			putchar(',');
+			csv_field(json_string_value(json_object_get(
+			    json_object_get(j, "origin"), "nation")));
+			putchar(',');
+			csv_field(attrs);
+			putchar('\n');
+			free(attrs);
+		} else {
+			const struct model_category *mc = cat ?
+			    model_find(n->model, cat) : NULL;
+
+			printf("%-36s  %-20s  %-9s  %-15s  %s\n",
+			    json_string_value(json_object_get(j, "id")),
+			    json_string_value(json_object_get(j,
+			    "observed_at")),
+			    json_string_value(json_object_get(j, "precedence")),
+			    mgrs ? mgrs : "-",
+			    mc ? model_category_label(mc, lang) :
+			    (cat ? cat : "?"));
+		}
+		json_decref(j);
+	}
+	if (strcmp(fmt, "geojson") == 0)
+		printf("]}\n");
+	else if (strcmp(fmt, "table") == 0)
+		fprintf(stderr, fr ? "%zu fiche(s)\n" : "%zu record(s)\n",
+		    count);
+	free(hits);
+	return CLI_OK;
+}
+
+int
+cli_record(int argc, char **argv)
+{
+	struct dib_diag d = {0};
+	struct node *n = NULL;
+	struct args a;
+	const char *verb;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(usage_text, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_USAGE : CLI_OK;
+	}
+	verb = argv[1];
+	if (strcmp(verb, "add") && strcmp(verb, "get") && strcmp(verb, "list")
+	    && strcmp(verb, "supersede") && strcmp(verb, "retract"))
+		return cli_usage_error("unknown verb \"record %s\" (add, get, "
+		    "list, supersede, retract)", verb);
+	if ((rc = parse_args(argc - 1, argv + 1, &a)) != CLI_OK)
+		return rc;
+	if (node_open(a.dir, &n, &d) != 0)
+		return cli_diag(&d);
+	if (strcmp(verb, "add") == 0)
+		rc = cmd_add(n, &a);
+	else if (strcmp(verb, "get") == 0)
+		rc = cmd_get(n, &a);
+	else if (strcmp(verb, "list") == 0)
+		rc = cmd_list(n, &a);
+	else if (strcmp(verb, "supersede") == 0)
+		rc = cmd_supersede(n, &a);
+	else
+		rc = cmd_retract(n, &a);
+	node_close(n);
+	return rc;
+}

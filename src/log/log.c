@@ -1,0 +1,581 @@
+/*
+** Appending signed blocks to logs, and verifying them.
+**
+** Block header, all integers big-endian:
+**   "DIBB" | version (1) | audience length (1) | audience (ASCII) |
+**   origin public key (32) | first seq (8) | count (4) | created ms (8) |
+**   previous block hash (32) | records hash (32)
+** The origin signs the header with Ed25519; a block's hash is
+** BLAKE2b-256(header || signature); the records hash is BLAKE2b-256 over
+** every record as a 4-byte length followed by its bytes.
+*/
+#include "log/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "log/record.h"
+#include "store/project.h"
+#include "util/util.h"
+
+static const uint8_t magic[4] = {'D', 'I', 'B', 'B'};
+
+static uint8_t *
+put64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		*p++ = (uint8_t)(v >> (8 * i));
+	return p;
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+size_t
+log_header_encode(const struct log_header *h, uint8_t *out)
+{
+	uint8_t *p = out;
+	size_t alen = strlen(h->audience);
+
+	memcpy(p, magic, 4);
+	p += 4;
+	*p++ = 1;
+	*p++ = (uint8_t)alen;
+	memcpy(p, h->audience, alen);
+	p += alen;
+	memcpy(p, h->origin, 32);
+	p += 32;
+	p = put64(p, h->first_seq);
+	*p++ = (uint8_t)(h->count >> 24);
+	*p++ = (uint8_t)(h->count >> 16);
+	*p++ = (uint8_t)(h->count >> 8);
+	*p++ = (uint8_t)h->count;
+	p = put64(p, (uint64_t)h->created);
+	memcpy(p, h->prev, 32);
+	p += 32;
+	memcpy(p, h->records, 32);
+	p += 32;
+	return (size_t)(p - out);
+}
+
+int
+log_header_decode(const uint8_t *p, size_t n, struct log_header *h)
+{
+	size_t alen;
+
+	memset(h, 0, sizeof *h);
+	if (n < 6 || memcmp(p, magic, 4) != 0 || p[4] != 1)
+		return DIB_EINVAL;
+	alen = p[5];
+	if (alen == 0 || alen >= sizeof h->audience ||
+	    n != 6 + alen + 32 + 8 + 4 + 8 + 32 + 32)
+		return DIB_EINVAL;
+	memcpy(h->audience, p + 6, alen);
+	h->audience[alen] = '\0';
+	p += 6 + alen;
+	memcpy(h->origin, p, 32);
+	p += 32;
+	h->first_seq = get64(p);
+	p += 8;
+	h->count = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+	p += 4;
+	h->created = (int64_t)get64(p);
+	p += 8;
+	memcpy(h->prev, p, 32);
+	memcpy(h->records, p + 32, 32);
+	return DIB_OK;
+}
+
+static void
+hash_record(crypto_generichash_state *st, const unsigned char *body,
+    size_t len)
+{
+	uint8_t l[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16),
+	    (uint8_t)(len >> 8), (uint8_t)len};
+
+	crypto_generichash_update(st, l, 4);
+	crypto_generichash_update(st, body, len);
+}
+
+static void
+block_hash(const uint8_t *hdr, size_t hlen, const uint8_t sig[64],
+    uint8_t out[32])
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, hdr, hlen);
+	crypto_generichash_update(&st, sig, 64);
+	crypto_generichash_final(&st, out, 32);
+}
+
+/* Find or create the log (origin, audience); its next seq and head. */
+static int
+open_log(struct store *s, int64_t origin, const char *audience,
+    int64_t *log, uint64_t *next, uint8_t head[32], struct dib_diag *d)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LOG_FIND);
+
+	if (st == NULL)
+		return store_dberr(s, d, "log");
+	sqlite3_bind_int64(st, 1, origin);
+	sqlite3_bind_text(st, 2, audience, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*log = sqlite3_column_int64(st, 0);
+		*next = (uint64_t)sqlite3_column_int64(st, 1);
+		memset(head, 0, 32);
+		if (sqlite3_column_bytes(st, 2) == 32)
+			memcpy(head, sqlite3_column_blob(st, 2), 32);
+		sqlite3_reset(st);
+		return DIB_OK;
+	}
+	sqlite3_reset(st);
+	st = store_stmt(s, ST_LOG_INSERT);
+	sqlite3_bind_int64(st, 1, origin);
+	sqlite3_bind_text(st, 2, audience, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_dberr(s, d, "log");
+	*log = sqlite3_last_insert_rowid(s->db);
+	*next = 1;
+	memset(head, 0, 32);
+	return DIB_OK;
+}
+
+/* Write recs[idx[0..n)] as one block of log. */
+static int
+write_block(struct store *s, const struct log_signer *k, int64_t log,
+    uint64_t *next, uint8_t head[32], const char *audience,
+    struct record *recs, const size_t *idx, size_t n, int64_t now,
+    struct dib_diag *d)
+{
+	struct log_header h;
+	crypto_generichash_state hs;
+	uint8_t hdr[LOG_HEADER_MAX], sig[64], hash[32];
+	sqlite3_stmt *st;
+	size_t i, hlen;
+	int prec = 3, rc;
+
+	memset(&h, 0, sizeof h);
+	memcpy(h.origin, k->pk, 32);
+	snprintf(h.audience, sizeof h.audience, "%s", audience);
+	h.first_seq = *next;
+	h.count = (uint32_t)n;
+	h.created = now;
+	memcpy(h.prev, head, 32);
+	crypto_generichash_init(&hs, NULL, 0, 32);
+	for (i = 0; i < n; i++) {
+		hash_record(&hs, recs[idx[i]].body, recs[idx[i]].body_len);
+		if (recs[idx[i]].prec < prec)
+			prec = recs[idx[i]].prec;
+	}
+	crypto_generichash_final(&hs, h.records, 32);
+	hlen = log_header_encode(&h, hdr);
+	crypto_sign_detached(sig, NULL, hdr, hlen, k->sk);
+	block_hash(hdr, hlen, sig, hash);
+
+	if ((st = store_stmt(s, ST_BLOCK_INSERT)) == NULL)
+		return store_dberr(s, d, "block");
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_int64(st, 2, (int64_t)h.first_seq);
+	sqlite3_bind_int64(st, 3, (int64_t)n);
+	sqlite3_bind_blob(st, 4, hdr, (int)hlen, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, sig, 64, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, prec);
+	sqlite3_bind_int64(st, 8, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_dberr(s, d, "block");
+	for (i = 0; i < n; i++) {
+		struct record *r = &recs[idx[i]];
+		int64_t seq = (int64_t)h.first_seq + (int64_t)i;
+
+		st = store_stmt(s, ST_ENTRY_INSERT);
+		sqlite3_bind_int64(st, 1, log);
+		sqlite3_bind_int64(st, 2, seq);
+		sqlite3_bind_blob(st, 3, r->body, (int)r->body_len,
+		    SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return store_dberr(s, d, "entry");
+		if ((rc = store_project(s, log, seq, r, d)) != 0)
+			return rc;
+	}
+	*next += n;
+	memcpy(head, hash, 32);
+	return DIB_OK;
+}
+
+static const struct record *sort_base;
+
+static int
+by_audience(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(sort_base[x].audience, sort_base[y].audience);
+
+	if (c != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+int
+log_append(struct store *s, const struct log_signer *k, struct record *recs,
+    size_t n, struct dib_diag *d)
+{
+	size_t *idx = NULL, i, start;
+	int64_t now = util_now_ms();
+	int rc = DIB_OK;
+
+	if (n == 0)
+		return DIB_OK;
+	if ((idx = malloc(n * sizeof *idx)) == NULL)
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
+	for (i = 0; i < n; i++) {
+		if (recs[i].body == NULL || recs[i].audience[0] == '\0') {
+			free(idx);
+			return dib_fail(d, DIB_EINVAL, "", "record %zu is not "
+			    "encoded", i);
+		}
+		idx[i] = i;
+	}
+	sort_base = recs;
+	qsort(idx, n, sizeof *idx, by_audience);
+	if ((rc = store_exec(s, "SAVEPOINT log_append", d)) != 0)
+		goto out;
+	for (start = 0; start < n && rc == 0;) {
+		const char *aud = recs[idx[start]].audience;
+		uint8_t head[32];
+		uint64_t next;
+		int64_t log;
+		size_t end = start;
+
+		if ((rc = open_log(s, k->origin, aud, &log, &next, head, d)) !=
+		    0)
+			break;
+		while (end < n && strcmp(recs[idx[end]].audience, aud) == 0)
+			end++;
+		while (start < end && rc == 0) {
+			size_t m = 0, bytes = 0;
+
+			while (start + m < end && m < LOG_MAX_BLOCK_RECORDS &&
+			    (m == 0 || bytes + recs[idx[start + m]].body_len <=
+			    LOG_MAX_BLOCK_BYTES))
+				bytes += recs[idx[start + m++]].body_len;
+			rc = write_block(s, k, log, &next, head, aud, recs,
+			    idx + start, m, now, d);
+			start += m;
+		}
+		if (rc == 0) {
+			sqlite3_stmt *st = store_stmt(s, ST_LOG_ADVANCE);
+
+			sqlite3_bind_int64(st, 1, log);
+			sqlite3_bind_int64(st, 2, (int64_t)next);
+			sqlite3_bind_blob(st, 3, head, 32, SQLITE_STATIC);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = store_dberr(s, d, "log");
+		}
+	}
+	if (rc != 0) {
+		sqlite3_exec(s->db, "ROLLBACK TO log_append; RELEASE log_append",
+		    NULL, NULL, NULL);
+		goto out;
+	}
+	if (sqlite3_exec(s->db, "RELEASE log_append", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		rc = store_dberr(s, d, "commit");
+		store_rollback(s);
+	}
+out:
+	free(idx);
+	return rc;
+}
+
+/* ---- verification ---- */
+
+struct logrow {
+	int64_t id;
+	uint8_t origin[32];
+	char name[200];
+	char audience[64];
+	int64_t next_seq;
+	int has_head;
+	uint8_t head[32];
+};
+
+static int
+tamper(struct dib_diag *d, const struct logrow *l, int64_t blockno,
+    int64_t first, int64_t count, const char *what)
+{
+	char hex[65];
+
+	util_hex(l->origin, 4, hex);
+	if (blockno > 0)
+		return dib_fail(d, DIB_ETAMPER, "log",
+		    "log %s/%s (origin \"%s\") block %lld (seq %lld-%lld): %s",
+		    hex, l->audience, l->name, (long long)blockno,
+		    (long long)first, (long long)(first + count - 1), what);
+	return dib_fail(d, DIB_ETAMPER, "log", "log %s/%s (origin \"%s\"): %s",
+	    hex, l->audience, l->name, what);
+}
+
+static int
+verify_log(struct store *s, const struct logrow *l,
+    struct log_verify_report *rep, void (*progress)(void *, int64_t,
+    int64_t), void *arg, int64_t total, struct dib_diag *d)
+{
+	sqlite3_stmt *bs = NULL, *es = NULL;
+	uint8_t prev[32] = {0}, hash[32], rh[32];
+	int64_t expect = 1, blockno = 0;
+	int rc = DIB_OK;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT first_seq, count, header, sig, "
+	    "hash FROM blocks WHERE log = ?1 ORDER BY first_seq", -1, &bs,
+	    NULL) != SQLITE_OK || sqlite3_prepare_v2(s->db, "SELECT seq, "
+	    "body FROM entries WHERE log = ?1 AND seq >= ?2 AND seq < ?3 "
+	    "ORDER BY seq", -1, &es, NULL) != SQLITE_OK) {
+		rc = store_dberr(s, d, "verify");
+		goto out;
+	}
+	sqlite3_bind_int64(bs, 1, l->id);
+	while (sqlite3_step(bs) == SQLITE_ROW) {
+		int64_t first = sqlite3_column_int64(bs, 0);
+		int64_t count = sqlite3_column_int64(bs, 1);
+		const uint8_t *hdr = sqlite3_column_blob(bs, 2);
+		size_t hlen = (size_t)sqlite3_column_bytes(bs, 2);
+		const uint8_t *sig = sqlite3_column_blob(bs, 3);
+		struct log_header h;
+		crypto_generichash_state hs;
+		int64_t seq = first, got = 0;
+
+		blockno++;
+		if (log_header_decode(hdr, hlen, &h) != 0) {
+			rc = tamper(d, l, blockno, first, count,
+			    "malformed block header");
+			goto out;
+		}
+		if (memcmp(h.origin, l->origin, 32) != 0 ||
+		    strcmp(h.audience, l->audience) != 0 ||
+		    (int64_t)h.first_seq != first || (int64_t)h.count != count) {
+			rc = tamper(d, l, blockno, first, count,
+			    "block header does not match its place");
+			goto out;
+		}
+		if (first != expect) {
+			rc = tamper(d, l, blockno, first, count,
+			    "sequence gap or overlap");
+			goto out;
+		}
+		if (memcmp(h.prev, prev, 32) != 0) {
+			rc = tamper(d, l, blockno, first, count,
+			    "broken hash chain (previous block hash differs)");
+			goto out;
+		}
+		if (sqlite3_column_bytes(bs, 3) != 64 ||
+		    crypto_sign_verify_detached(sig, hdr, hlen, l->origin) != 0)
+		{
+			rc = tamper(d, l, blockno, first, count,
+			    "bad signature");
+			goto out;
+		}
+		crypto_generichash_init(&hs, NULL, 0, 32);
+		sqlite3_reset(es);
+		sqlite3_bind_int64(es, 1, l->id);
+		sqlite3_bind_int64(es, 2, first);
+		sqlite3_bind_int64(es, 3, first + count);
+		while (sqlite3_step(es) == SQLITE_ROW) {
+			if (sqlite3_column_int64(es, 0) != seq++)
+				break;
+			hash_record(&hs, sqlite3_column_blob(es, 1),
+			    (size_t)sqlite3_column_bytes(es, 1));
+			got++;
+		}
+		if (got != count) {
+			rc = tamper(d, l, blockno, first, count,
+			    "records missing from the block");
+			goto out;
+		}
+		crypto_generichash_final(&hs, rh, 32);
+		if (memcmp(rh, h.records, 32) != 0) {
+			rc = tamper(d, l, blockno, first, count,
+			    "records hash mismatch (a record was altered)");
+			goto out;
+		}
+		block_hash(hdr, hlen, sig, hash);
+		if (sqlite3_column_bytes(bs, 4) != 32 ||
+		    memcmp(hash, sqlite3_column_blob(bs, 4), 32) != 0) {
+			rc = tamper(d, l, blockno, first, count,
+			    "stored block hash differs");
+			goto out;
+		}
+		memcpy(prev, hash, 32);
+		expect += count;
+		rep->blocks++;
+		rep->records += count;
+		if (progress && blockno % 16 == 0)
+			progress(arg, rep->records, total);
+	}
+	if (l->next_seq != expect ||
+	    (blockno > 0 && (!l->has_head || memcmp(prev, l->head, 32))) ||
+	    (blockno == 0 && l->has_head)) {
+		rc = tamper(d, l, 0, 0, 0,
+		    "log head or next sequence does not match its blocks");
+		goto out;
+	}
+out:
+	sqlite3_finalize(bs);
+	sqlite3_finalize(es);
+	return rc;
+}
+
+/* Rebuild the projection in a scratch store and compare. */
+static int
+verify_projection(struct store *s, struct log_verify_report *rep,
+    struct dib_diag *d)
+{
+	static const char *const compare[][2] = {
+	    {"rec", "SELECT id, log, seq, category, prec, t, day, zkey, lon, "
+	     "lat, patrol FROM %s.rec"},
+	    {"rec_link", "SELECT old, old_log, old_seq, new, new_log, new_seq,"
+	     " kind FROM %s.rec_link"},
+	    {"rec_shape", "SELECT s.id, b.minx, b.maxx, b.miny, b.maxy FROM "
+	     "%s.rec_shape s JOIN %s.rec_box b ON b.rid = s.rid"},
+	};
+	struct store *m = NULL;
+	sqlite3_stmt *st = NULL;
+	char sql[1024], path[4096];
+	const char *file;
+	int rc, i;
+
+	file = sqlite3_db_filename(s->db, "main");
+	if (file == NULL || *file == '\0')
+		return DIB_OK; /* A scratch store has nothing to compare. */
+	if ((rc = store_open(":memory:", 1, &m, d)) != 0)
+		return rc;
+	{
+		char *q = sqlite3_mprintf("ATTACH %Q AS node", file);
+
+		snprintf(path, sizeof path, "%s", q ? q : "");
+		sqlite3_free(q);
+	}
+	if ((rc = store_exec(m, path, d)) != 0 ||
+	    (rc = store_exec(m, "BEGIN;"
+	    "INSERT INTO main.origins SELECT * FROM node.origins;"
+	    "INSERT INTO main.logs SELECT * FROM node.logs", d)) != 0)
+		goto out;
+	if (sqlite3_prepare_v2(m->db, "SELECT e.log, e.seq, e.body FROM "
+	    "node.blocks b JOIN node.entries e ON e.log = b.log AND e.seq >= "
+	    "b.first_seq AND e.seq < b.first_seq + b.count "
+	    "ORDER BY b.received_at, b.log, e.seq", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		rc = store_dberr(m, d, "verify");
+		goto out;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct record r;
+		int64_t log = sqlite3_column_int64(st, 0);
+		int64_t seq = sqlite3_column_int64(st, 1);
+
+		if (record_parse_body(sqlite3_column_blob(st, 2),
+		    (size_t)sqlite3_column_bytes(st, 2), &r, d) != 0) {
+			rc = dib_fail(d, DIB_ETAMPER, "log", "log %lld seq %lld: "
+			    "unreadable record: %s", (long long)log,
+			    (long long)seq, d->msg);
+			goto out;
+		}
+		snprintf(r.audience, sizeof r.audience, "-");
+		if ((rc = store_project(m, log, seq, &r, d)) != 0)
+			goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	for (i = 0; i < 3; i++) {
+		char a[400], b[400];
+		int64_t diff;
+
+		snprintf(a, sizeof a, compare[i][1], "main", "main");
+		snprintf(b, sizeof b, compare[i][1], "node", "node");
+		snprintf(sql, sizeof sql, "SELECT (SELECT count(*) FROM (%s "
+		    "EXCEPT %s)) + (SELECT count(*) FROM (%s EXCEPT %s))", a, b,
+		    b, a);
+		diff = store_count(m, sql);
+		if (diff != 0) {
+			rc = dib_fail(d, DIB_ETAMPER, "projection",
+			    "projection table %s differs from the logs in %lld "
+			    "row(s): run \"diboli log verify\" after a restore, "
+			    "or rebuild", compare[i][0], (long long)diff);
+			goto out;
+		}
+	}
+	rep->current = store_count(m, "SELECT count(*) FROM main.rec");
+out:
+	sqlite3_finalize(st);
+	store_close(m);
+	return rc;
+}
+
+int
+log_verify(struct store *s, struct log_verify_report *rep,
+    void (*progress)(void *, int64_t, int64_t), void *arg,
+    struct dib_diag *d)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t total, held;
+	int rc = DIB_OK;
+
+	memset(rep, 0, sizeof *rep);
+	total = store_count(s, "SELECT count(*) FROM entries");
+	if ((rc = store_exec(s, "BEGIN", d)) != 0)
+		return rc;
+	if (sqlite3_prepare_v2(s->db, "SELECT l.id, o.pubkey, o.name, "
+	    "l.audience, l.next_seq, l.head FROM logs l JOIN origins o ON "
+	    "o.id = l.origin ORDER BY l.id", -1, &st, NULL) != SQLITE_OK) {
+		rc = store_dberr(s, d, "verify");
+		goto out;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct logrow l;
+
+		memset(&l, 0, sizeof l);
+		l.id = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_bytes(st, 1) == 32)
+			memcpy(l.origin, sqlite3_column_blob(st, 1), 32);
+		snprintf(l.name, sizeof l.name, "%s",
+		    (const char *)sqlite3_column_text(st, 2));
+		snprintf(l.audience, sizeof l.audience, "%s",
+		    (const char *)sqlite3_column_text(st, 3));
+		l.next_seq = sqlite3_column_int64(st, 4);
+		if (sqlite3_column_bytes(st, 5) == 32) {
+			l.has_head = 1;
+			memcpy(l.head, sqlite3_column_blob(st, 5), 32);
+		}
+		rep->logs++;
+		if ((rc = verify_log(s, &l, rep, progress, arg, total, d)) != 0)
+			goto out;
+	}
+	held = store_count(s, "SELECT count(*) FROM entries");
+	if (held != rep->records) {
+		rc = dib_fail(d, DIB_ETAMPER, "log", "%lld stored record(s) "
+		    "belong to no block", (long long)(held - rep->records));
+		goto out;
+	}
+	if (progress)
+		progress(arg, rep->records, total);
+	rc = verify_projection(s, rep, d);
+out:
+	sqlite3_finalize(st);
+	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}

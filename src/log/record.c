@@ -1,0 +1,542 @@
+/*
+** Validation and encoding of records, and reading their metadata back.
+*/
+#include "log/record.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "geo/geo.h"
+#include "model/model.h"
+#include "util/buf.h"
+
+void
+record_clear(struct record *r)
+{
+	if (r == NULL)
+		return;
+	free(r->body);
+	r->body = NULL;
+	r->body_len = 0;
+}
+
+/* ---- geometry ---- */
+
+static int
+check_position(const json_t *pos, const char *field, struct record *r,
+    struct dib_diag *d)
+{
+	double lon, lat;
+	const json_t *x, *y;
+
+	if (!json_is_array(pos) || json_array_size(pos) < 2 ||
+	    json_array_size(pos) > 3)
+		return dib_fail(d, DIB_EINVAL, field,
+		    "a position must be [longitude, latitude] or "
+		    "[longitude, latitude, altitude]");
+	x = json_array_get(pos, 0);
+	y = json_array_get(pos, 1);
+	if (!json_is_number(x) || !json_is_number(y) ||
+	    (json_array_size(pos) == 3 &&
+	    !json_is_number(json_array_get(pos, 2))))
+		return dib_fail(d, DIB_EINVAL, field,
+		    "coordinates must be numbers");
+	lon = json_number_value(x);
+	lat = json_number_value(y);
+	if (!(lon >= -180.0 && lon <= 180.0))
+		return dib_fail(d, DIB_EINVAL, field,
+		    "longitude must be in [-180, 180], got %g (GeoJSON puts "
+		    "longitude first)", lon);
+	if (!(lat >= -90.0 && lat <= 90.0))
+		return dib_fail(d, DIB_EINVAL, field,
+		    "latitude must be in [-90, 90], got %g", lat);
+	if (lon < r->minx)
+		r->minx = lon;
+	if (lon > r->maxx)
+		r->maxx = lon;
+	if (lat < r->miny)
+		r->miny = lat;
+	if (lat > r->maxy)
+		r->maxy = lat;
+	return DIB_OK;
+}
+
+static int
+check_line(const json_t *a, size_t min, int closed, const char *field,
+    size_t *budget, struct record *r, struct dib_diag *d)
+{
+	size_t i, n;
+	char f[96];
+	int rc;
+
+	if (!json_is_array(a))
+		return dib_fail(d, DIB_EINVAL, field,
+		    "must be an array of positions");
+	n = json_array_size(a);
+	if (n < min)
+		return dib_fail(d, DIB_EINVAL, field,
+		    "needs at least %zu positions, got %zu", min, n);
+	if (n > *budget)
+		return dib_fail(d, DIB_ETOOBIG, field,
+		    "more than %d positions", RECORD_MAX_POSITIONS);
+	*budget -= n;
+	for (i = 0; i < n; i++) {
+		snprintf(f, sizeof f, "%s[%zu]", field, i);
+		if ((rc = check_position(json_array_get(a, i), f, r, d)) != 0)
+			return rc;
+	}
+	if (closed && !json_equal(json_array_get(a, 0),
+	    json_array_get(a, n - 1)))
+		return dib_fail(d, DIB_EINVAL, field,
+		    "a polygon ring must end with its first position");
+	return DIB_OK;
+}
+
+int
+record_check_geometry(const json_t *g, struct record *r, struct dib_diag *d)
+{
+	const char *type;
+	const json_t *c;
+	size_t budget = RECORD_MAX_POSITIONS;
+	int rc;
+
+	r->minx = r->miny = INFINITY;
+	r->maxx = r->maxy = -INFINITY;
+	if (!json_is_object(g))
+		return dib_fail(d, DIB_EINVAL, "geometry",
+		    "must be a GeoJSON geometry object");
+	type = json_string_value(json_object_get(g, "type"));
+	c = json_object_get(g, "coordinates");
+	if (type == NULL)
+		return dib_fail(d, DIB_EINVAL, "geometry.type",
+		    "is required (Point, LineString or Polygon)");
+	if (c == NULL)
+		return dib_fail(d, DIB_EINVAL, "geometry.coordinates",
+		    "is required");
+	if (strcmp(type, "Point") == 0) {
+		r->geom = RECORD_GEOM_POINT;
+		rc = check_position(c, "geometry.coordinates", r, d);
+	} else if (strcmp(type, "LineString") == 0) {
+		r->geom = RECORD_GEOM_LINE;
+		rc = check_line(c, 2, 0, "geometry.coordinates", &budget, r,
+		    d);
+	} else if (strcmp(type, "Polygon") == 0) {
+		size_t i, n = json_array_size(c);
+		char f[96];
+
+		r->geom = RECORD_GEOM_POLYGON;
+		if (!json_is_array(c) || n < 1)
+			return dib_fail(d, DIB_EINVAL, "geometry.coordinates",
+			    "a polygon is an array of rings");
+		if (n > 100)
+			return dib_fail(d, DIB_ETOOBIG, "geometry.coordinates",
+			    "more than 100 rings");
+		for (i = 0, rc = 0; i < n && rc == 0; i++) {
+			snprintf(f, sizeof f, "geometry.coordinates[%zu]", i);
+			rc = check_line(json_array_get(c, i), 4, 1, f, &budget,
+			    r, d);
+		}
+	} else {
+		return dib_fail(d, DIB_EINVAL, "geometry.type",
+		    "must be Point, LineString or Polygon, got \"%.40s\"",
+		    type);
+	}
+	if (rc != 0)
+		return rc;
+	if (r->geom == RECORD_GEOM_POINT) {
+		r->lon = r->minx;
+		r->lat = r->miny;
+	} else {
+		r->lon = (r->minx + r->maxx) / 2;
+		r->lat = (r->miny + r->maxy) / 2;
+	}
+	return DIB_OK;
+}
+
+/* A coordinate with at most 7 decimals (1 cm), without trailing zeros. */
+static int
+add_coord(struct buf *b, double v)
+{
+	char s[40];
+	size_t n;
+
+	n = (size_t)snprintf(s, sizeof s, "%.7f", v);
+	while (n > 1 && s[n - 1] == '0')
+		n--;
+	if (s[n - 1] == '.')
+		n--;
+	if (n == 2 && s[0] == '-' && s[1] == '0') {
+		s[0] = '0';
+		n = 1;
+	}
+	return buf_add(b, s, n);
+}
+
+static int
+add_positions(struct buf *b, const json_t *a, int depth)
+{
+	size_t i;
+	int rc = buf_addc(b, '[');
+
+	for (i = 0; rc == 0 && i < json_array_size(a); i++) {
+		const json_t *e = json_array_get(a, i);
+
+		if (i)
+			rc |= buf_addc(b, ',');
+		if (depth > 0)
+			rc |= add_positions(b, e, depth - 1);
+		else
+			rc |= add_coord(b, json_number_value(e));
+	}
+	return rc | buf_addc(b, ']');
+}
+
+static int
+add_geometry(struct buf *b, const json_t *g, int geom)
+{
+	static const char *names[] = {"", "Point", "LineString", "Polygon"};
+	int rc = buf_printf(b, "{\"type\":\"%s\",\"coordinates\":",
+	    names[geom]);
+
+	return rc | add_positions(b, json_object_get(g, "coordinates"),
+	    geom) | buf_addc(b, '}');
+}
+
+/* ---- encoding ---- */
+
+static int
+add_json(struct buf *b, const json_t *v)
+{
+	char stack[2048];
+	size_t n = json_dumpb(v, stack, sizeof stack,
+	    JSON_COMPACT | JSON_REAL_PRECISION(15));
+	char *big;
+	int rc;
+
+	if (n == 0)
+		return -1;
+	if (n <= sizeof stack)
+		return buf_add(b, stack, n);
+	if ((big = malloc(n)) == NULL)
+		return -1;
+	json_dumpb(v, big, n, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	rc = buf_add(b, big, n);
+	free(big);
+	return rc;
+}
+
+static int
+add_uuid_field(struct buf *b, const char *key, const uint8_t id[16])
+{
+	char s[37];
+
+	return buf_printf(b, ",\"%s\":\"%s\"", key, util_uuid_format(id, s));
+}
+
+static int
+parse_uuid_field(const json_t *in, const char *key, int *has, uint8_t *out,
+    struct dib_diag *d)
+{
+	const json_t *v = json_object_get(in, key);
+
+	*has = 0;
+	if (v == NULL || json_is_null(v))
+		return DIB_OK;
+	if (!json_is_string(v) || util_uuid_parse(json_string_value(v),
+	    out) != 0)
+		return dib_fail(d, DIB_EINVAL, key,
+		    "must be a record id like 0195224a-3c00-7d1e-8f00-"
+		    "0123456789ab");
+	*has = 1;
+	return DIB_OK;
+}
+
+static int
+parse_audience(const json_t *v, char *out, struct dib_diag *d)
+{
+	char joined[256] = "";
+	size_t i, len = 0;
+
+	if (json_is_string(v))
+		return util_audience_parse(json_string_value(v), out, d);
+	if (!json_is_array(v))
+		return dib_fail(d, DIB_EINVAL, "audience",
+		    "must be a list of nation codes like [\"SN\",\"ML\"]");
+	for (i = 0; i < json_array_size(v); i++) {
+		const char *s = json_string_value(json_array_get(v, i));
+
+		if (s == NULL || strlen(s) > 8 || len + 10 >= sizeof joined)
+			return dib_fail(d, DIB_EINVAL, "audience",
+			    "must be a list of nation codes like "
+			    "[\"SN\",\"ML\"]");
+		len += (size_t)snprintf(joined + len, sizeof joined - len,
+		    "%s%s", i ? "," : "", s);
+	}
+	return util_audience_parse(joined, out, d);
+}
+
+static const char *const top_keys[] = {"category", "observed_at",
+    "geometry", "location", "attributes", "audience", "precedence",
+    "patrol", "supersedes", NULL};
+
+int
+record_from_json(const struct model *m, const json_t *in,
+    const char *default_audience, const uint8_t *id, struct record *r,
+    struct dib_diag *d)
+{
+	const struct model_category *cat;
+	const char *key, *s;
+	const json_t *v, *geom, *attrs;
+	json_t *made = NULL;
+	struct buf b;
+	char ts[40], idtxt[37];
+	int rc, i;
+
+	memset(r, 0, sizeof *r);
+	buf_init(&b, RECORD_MAX_BODY);
+	if (!json_is_object(in))
+		return dib_fail(d, DIB_EINVAL, "", "a record must be a JSON "
+		    "object");
+	json_object_foreach((json_t *)in, key, v) {
+		for (i = 0; top_keys[i] && strcmp(top_keys[i], key); i++)
+			;
+		if (top_keys[i] == NULL)
+			return dib_fail(d, DIB_EINVAL, key, "unknown field "
+			    "(expected category, observed_at, geometry or "
+			    "location, attributes, audience, precedence, "
+			    "patrol, supersedes)");
+	}
+
+	s = json_string_value(json_object_get(in, "category"));
+	if (s == NULL)
+		return dib_fail(d, DIB_EINVAL, "category",
+		    "is required: a category id of the model, e.g. "
+		    "security.armed_group.sighting");
+	if ((cat = model_find(m, s)) == NULL)
+		return dib_fail(d, DIB_EINVAL, "category",
+		    "unknown category \"%.80s\" (see diboli model show)", s);
+	if (!model_category_is_leaf(cat))
+		return dib_fail(d, DIB_EINVAL, "category",
+		    "\"%.80s\" is a group; choose one of its subcategories",
+		    s);
+	snprintf(r->category, sizeof r->category, "%s", s);
+	snprintf(r->kind, sizeof r->kind, "%s", model_category_kind(cat));
+
+	v = json_object_get(in, "observed_at");
+	if (v == NULL)
+		return dib_fail(d, DIB_EINVAL, "observed_at",
+		    "is required (RFC 3339, e.g. 2025-02-20T08:00:00Z)");
+	if ((rc = util_time_parse(json_string_value(v), &r->t, "observed_at",
+	    d)) != 0)
+		return rc;
+	if (r->t > util_now_ms() + 86400000LL)
+		return dib_fail(d, DIB_EINVAL, "observed_at",
+		    "%s is more than a day in the future",
+		    json_string_value(v));
+
+	r->prec = model_category_precedence(cat);
+	if ((v = json_object_get(in, "precedence")) != NULL) {
+		r->prec = model_prec_parse(json_string_value(v));
+		if (!json_is_string(v) || r->prec < 0)
+			return dib_fail(d, DIB_EINVAL, "precedence",
+			    "must be FLASH, IMMEDIATE, PRIORITY or ROUTINE");
+	}
+
+	geom = json_object_get(in, "geometry");
+	v = json_object_get(in, "location");
+	if (geom != NULL && v != NULL)
+		return dib_fail(d, DIB_EINVAL, "location",
+		    "give geometry or location, not both");
+	if (v != NULL) {
+		double lat, lon;
+
+		if (!json_is_string(v))
+			return dib_fail(d, DIB_EINVAL, "location",
+			    "must be a coordinate text (decimal, DMS, UTM or "
+			    "MGRS)");
+		if ((rc = geo_parse(json_string_value(v), &lat, &lon, d)) !=
+		    0) {
+			dib_diag_prefix(d, "location");
+			return rc;
+		}
+		made = json_pack("{s:s, s:[f,f]}", "type", "Point",
+		    "coordinates", lon, lat);
+		if (made == NULL)
+			return dib_fail(d, DIB_ENOMEM, "location",
+			    "out of memory");
+		geom = made;
+	}
+	if (geom != NULL && !json_is_null(geom)) {
+		if ((rc = record_check_geometry(geom, r, d)) != 0)
+			goto out;
+	} else {
+		geom = NULL;
+		r->geom = RECORD_GEOM_NONE;
+	}
+	if ((rc = model_check_geometry(cat, geom ? json_string_value(
+	    json_object_get(geom, "type")) : NULL, d)) != 0)
+		goto out;
+
+	attrs = json_object_get(in, "attributes");
+	if (attrs != NULL && !json_is_object(attrs)) {
+		rc = dib_fail(d, DIB_EINVAL, "attributes", "must be an object");
+		goto out;
+	}
+	if ((rc = model_validate_attributes(cat, attrs, d)) != 0)
+		goto out;
+
+	if ((v = json_object_get(in, "audience")) != NULL) {
+		if ((rc = parse_audience(v, r->audience, d)) != 0)
+			goto out;
+	} else if ((rc = util_audience_parse(default_audience, r->audience,
+	    d)) != 0) {
+		goto out;
+	}
+	if ((rc = parse_uuid_field(in, "patrol", &r->has_patrol, r->patrol,
+	    d)) != 0 || (rc = parse_uuid_field(in, "supersedes",
+	    &r->has_supersedes, r->supersedes, d)) != 0)
+		goto out;
+
+	if (id != NULL)
+		memcpy(r->id, id, 16);
+	else
+		util_uuid7(util_now_ms(), r->id);
+
+	/* The body: fixed key order, so equal input encodes alike. */
+	rc = buf_printf(&b, "{\"id\":\"%s\",\"kind\":",
+	    util_uuid_format(r->id, idtxt));
+	rc |= buf_add_json_string(&b, r->kind);
+	rc |= buf_adds(&b, ",\"category\":");
+	rc |= buf_add_json_string(&b, r->category);
+	rc |= buf_printf(&b, ",\"observed_at\":\"%s\",\"precedence\":\"%s\"",
+	    util_time_format(r->t, ts, sizeof ts), model_prec_name(r->prec));
+	if (geom != NULL) {
+		rc |= buf_adds(&b, ",\"geometry\":");
+		rc |= add_geometry(&b, geom, r->geom);
+	}
+	rc |= buf_adds(&b, ",\"attributes\":");
+	if (attrs != NULL)
+		rc |= add_json(&b, attrs);
+	else
+		rc |= buf_adds(&b, "{}");
+	if (r->has_patrol)
+		rc |= add_uuid_field(&b, "patrol", r->patrol);
+	if (r->has_supersedes)
+		rc |= add_uuid_field(&b, "supersedes", r->supersedes);
+	rc |= buf_addc(&b, '}');
+	if (rc != 0) {
+		rc = dib_fail(d, DIB_ETOOBIG, "", "the record is larger than "
+		    "%d bytes once encoded", RECORD_MAX_BODY);
+		goto out;
+	}
+	r->body = (unsigned char *)buf_detach(&b, &r->body_len);
+out:
+	json_decref(made);
+	buf_free(&b);
+	return rc;
+}
+
+int
+record_retraction(const uint8_t old_id[16], const char *reason,
+    const char *audience, int64_t now, struct record *r, struct dib_diag *d)
+{
+	struct buf b;
+	char ts[40], a[37], o[37];
+	size_t chars = 0;
+	const unsigned char *p;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if (reason == NULL || *reason == '\0')
+		return dib_fail(d, DIB_EINVAL, "reason",
+		    "is required: say why the record is withdrawn");
+	for (p = (const unsigned char *)reason; *p; p++) {
+		if (*p < 0x20 && *p != '\n' && *p != '\t')
+			return dib_fail(d, DIB_EINVAL, "reason",
+			    "contains a control character");
+		chars += (*p & 0xc0) != 0x80;
+	}
+	if (chars > RECORD_MAX_REASON)
+		return dib_fail(d, DIB_EINVAL, "reason",
+		    "is longer than %d characters", RECORD_MAX_REASON);
+	if (!util_utf8_valid(reason, strlen(reason)))
+		return dib_fail(d, DIB_EINVAL, "reason", "is not valid UTF-8");
+	snprintf(r->kind, sizeof r->kind, "retraction");
+	snprintf(r->audience, sizeof r->audience, "%s", audience);
+	r->t = now;
+	r->prec = 3;
+	r->has_retracts = 1;
+	memcpy(r->retracts, old_id, 16);
+	util_uuid7(now, r->id);
+	buf_init(&b, RECORD_MAX_BODY);
+	rc = buf_printf(&b, "{\"id\":\"%s\",\"kind\":\"retraction\","
+	    "\"observed_at\":\"%s\",\"precedence\":\"ROUTINE\","
+	    "\"retracts\":\"%s\",\"reason\":", util_uuid_format(r->id, a),
+	    util_time_format(now, ts, sizeof ts),
+	    util_uuid_format(old_id, o));
+	rc |= buf_add_json_string(&b, reason);
+	rc |= buf_addc(&b, '}');
+	if (rc != 0) {
+		buf_free(&b);
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
+	}
+	r->body = (unsigned char *)buf_detach(&b, &r->body_len);
+	return DIB_OK;
+}
+
+/* ---- decoding ---- */
+
+int
+record_parse_body(const unsigned char *body, size_t len, struct record *r,
+    struct dib_diag *d)
+{
+	json_error_t jerr;
+	json_t *j;
+	const char *s;
+	const json_t *g;
+	int rc = DIB_OK;
+
+	memset(r, 0, sizeof *r);
+	j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL || !json_is_object(j)) {
+		rc = dib_fail(d, DIB_EINVAL, "record",
+		    "not a JSON object: %s", j ? "wrong type" : jerr.text);
+		goto out;
+	}
+	if (util_uuid_parse(json_string_value(json_object_get(j, "id")),
+	    r->id) != 0) {
+		rc = dib_fail(d, DIB_EINVAL, "id", "missing or malformed");
+		goto out;
+	}
+	s = json_string_value(json_object_get(j, "kind"));
+	snprintf(r->kind, sizeof r->kind, "%s", s ? s : "observation");
+	s = json_string_value(json_object_get(j, "category"));
+	if (s != NULL && strlen(s) >= sizeof r->category) {
+		rc = dib_fail(d, DIB_EINVAL, "category", "too long");
+		goto out;
+	}
+	snprintf(r->category, sizeof r->category, "%s", s ? s : "");
+	if ((rc = util_time_parse(json_string_value(json_object_get(j,
+	    "observed_at")), &r->t, "observed_at", d)) != 0)
+		goto out;
+	r->prec = model_prec_parse(json_string_value(json_object_get(j,
+	    "precedence")));
+	if (r->prec < 0)
+		r->prec = 3;
+	g = json_object_get(j, "geometry");
+	if (g != NULL && (rc = record_check_geometry(g, r, d)) != 0)
+		goto out;
+	if ((rc = parse_uuid_field(j, "patrol", &r->has_patrol, r->patrol,
+	    d)) != 0 || (rc = parse_uuid_field(j, "supersedes",
+	    &r->has_supersedes, r->supersedes, d)) != 0 ||
+	    (rc = parse_uuid_field(j, "retracts", &r->has_retracts,
+	    r->retracts, d)) != 0)
+		goto out;
+	if (r->category[0] == '\0' && !r->has_retracts)
+		rc = dib_fail(d, DIB_EINVAL, "category", "missing");
+out:
+	json_decref(j);
+	return rc;
+}

@@ -1,0 +1,595 @@
+/*
+** Node life cycle (init, open, close) and the record operations that the
+** CLI and the HTTP API share.
+*/
+#include "node/node.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "geo/geo.h"
+#include "log/record.h"
+#include "model/model.h"
+#include "util/util.h"
+
+#define KEY_MAGIC "diboli-node-key/1 "
+
+static int
+path_join(char *out, size_t n, const char *dir, const char *file,
+    struct dib_diag *d)
+{
+	if ((size_t)snprintf(out, n, "%s/%s", dir, file) >= n)
+		return dib_fail(d, DIB_EINVAL, "dir", "path too long");
+	return DIB_OK;
+}
+
+static int
+check_name(const char *name, struct dib_diag *d)
+{
+	size_t chars = 0;
+	const unsigned char *p;
+
+	if (name == NULL || *name == '\0')
+		return dib_fail(d, DIB_EINVAL, "name", "is required, e.g. "
+		    "\"Zone militaire n°4 — PC Tambacounda\"");
+	if (!util_utf8_valid(name, strlen(name)))
+		return dib_fail(d, DIB_EINVAL, "name", "is not valid UTF-8");
+	for (p = (const unsigned char *)name; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return dib_fail(d, DIB_EINVAL, "name",
+			    "contains a control character");
+		chars += (*p & 0xc0) != 0x80;
+	}
+	if (chars > NODE_NAME_MAX)
+		return dib_fail(d, DIB_EINVAL, "name",
+		    "is longer than %d characters", NODE_NAME_MAX);
+	return DIB_OK;
+}
+
+int
+node_init(const char *dir, const char *nation, const char *name,
+    struct dib_diag *d)
+{
+	char db[2100], key[2100], hex[65], text[128], ts[40], nat[3];
+	uint8_t seed[32], pk[32], sk[64];
+	struct store *s = NULL;
+	struct stat sb;
+	sqlite3_stmt *st = NULL;
+	int rc, made_key = 0, made_db = 0;
+
+	if (dir == NULL || *dir == '\0')
+		return dib_fail(d, DIB_EUSAGE, "dir", "--dir is required");
+	if (nation == NULL || strlen(nation) != 2)
+		return dib_fail(d, DIB_EINVAL, "nation", "must be an ISO 3166-1 "
+		    "alpha-2 code like SN or ML, got \"%.20s\"",
+		    nation ? nation : "");
+	nat[0] = (char)(nation[0] & ~0x20);
+	nat[1] = (char)(nation[1] & ~0x20);
+	nat[2] = '\0';
+	if (!util_nation_valid(nat))
+		return dib_fail(d, DIB_EINVAL, "nation", "unknown nation \"%s\" "
+		    "(ISO 3166-1 alpha-2, e.g. SN, ML, MR, GN)", nation);
+	if ((rc = check_name(name, d)) != 0)
+		return rc;
+	if ((rc = path_join(db, sizeof db, dir, NODE_DB, d)) != 0 ||
+	    (rc = path_join(key, sizeof key, dir, NODE_KEY, d)) != 0)
+		return rc;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return dib_fail(d, DIB_EIO, "dir", "cannot create %s: %s", dir,
+		    strerror(errno));
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return dib_fail(d, DIB_EINVAL, "dir", "%s is not a directory",
+		    dir);
+	if (stat(db, &sb) == 0 || stat(key, &sb) == 0)
+		return dib_fail(d, DIB_EEXIST, "dir", "%s already holds a node",
+		    dir);
+
+	randombytes_buf(seed, sizeof seed);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	util_hex(seed, 32, hex);
+	snprintf(text, sizeof text, "%s%s\n", KEY_MAGIC, hex);
+	sodium_memzero(hex, sizeof hex);
+	rc = util_write_file(key, text, strlen(text), 0600, d);
+	sodium_memzero(text, sizeof text);
+	if (rc != 0)
+		goto out;
+	made_key = 1;
+	made_db = 1;
+	if ((rc = store_open(db, 1, &s, d)) != 0)
+		goto out;
+	if ((rc = store_begin(s, d)) != 0)
+		goto out;
+	util_hex(pk, 32, hex);
+	util_time_format(util_now_ms(), ts, sizeof ts);
+	if ((rc = store_meta_set(s, "nation", nat, d)) != 0 ||
+	    (rc = store_meta_set(s, "name", name, d)) != 0 ||
+	    (rc = store_meta_set(s, "node_id", hex, d)) != 0 ||
+	    (rc = store_meta_set(s, "created_at", ts, d)) != 0)
+		goto out;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO origins(pubkey, nation, "
+	    "name) VALUES(?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK) {
+		rc = store_dberr(s, d, "init");
+		goto out;
+	}
+	sqlite3_bind_blob(st, 1, pk, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, nat, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = store_dberr(s, d, "init");
+		goto out;
+	}
+	rc = store_commit(s, d);
+out:
+	sqlite3_finalize(st);
+	if (s != NULL && rc != 0)
+		store_rollback(s);
+	store_close(s);
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	if (rc != 0) {
+		char side[2200];
+
+		if (made_key)
+			unlink(key);
+		if (made_db) {
+			unlink(db);
+			snprintf(side, sizeof side, "%s-wal", db);
+			unlink(side);
+			snprintf(side, sizeof side, "%s-shm", db);
+			unlink(side);
+		}
+	}
+	return rc;
+}
+
+static int
+load_key(struct node *n, struct dib_diag *d)
+{
+	char path[2100], *text = NULL;
+	size_t len;
+	uint8_t seed[32];
+	struct stat sb;
+	int rc;
+
+	if ((rc = path_join(path, sizeof path, n->dir, NODE_KEY, d)) != 0)
+		return rc;
+	if (stat(path, &sb) != 0)
+		return dib_fail(d, DIB_ENOTFOUND, "dir", "%s is missing: is %s "
+		    "a node directory (diboli init)?", path, n->dir);
+	if (sb.st_mode & 077)
+		return dib_fail(d, DIB_EPERM, "dir", "%s can be read by other "
+		    "users; run: chmod 600 %s", path, path);
+	if ((rc = util_read_file(path, 4096, &text, &len, d)) != 0)
+		return rc;
+	if (len != strlen(KEY_MAGIC) + 65 ||
+	    strncmp(text, KEY_MAGIC, strlen(KEY_MAGIC)) != 0 ||
+	    text[len - 1] != '\n') {
+		rc = dib_fail(d, DIB_EINVAL, "dir", "%s is not a diboli node "
+		    "key", path);
+		goto out;
+	}
+	text[len - 1] = '\0';
+	if (util_unhex(text + strlen(KEY_MAGIC), seed, 32) != 0) {
+		rc = dib_fail(d, DIB_EINVAL, "dir", "%s is not a diboli node "
+		    "key", path);
+		goto out;
+	}
+	crypto_sign_seed_keypair(n->signer.pk, n->signer.sk, seed);
+out:
+	sodium_memzero(seed, sizeof seed);
+	if (text != NULL) {
+		sodium_memzero(text, len);
+		free(text);
+	}
+	return rc;
+}
+
+int
+node_open(const char *dir, struct node **out, struct dib_diag *d)
+{
+	struct node *n;
+	char db[2100], hex[65], v[NODE_NAME_MAX * 4 + 1];
+	sqlite3_stmt *st = NULL;
+	struct stat sb;
+	int rc;
+
+	*out = NULL;
+	if (dir == NULL || *dir == '\0')
+		return dib_fail(d, DIB_EUSAGE, "dir", "--dir is required");
+	if (sodium_init() < 0)
+		return dib_fail(d, DIB_ECRYPTO, "", "libsodium failed to start");
+	if ((n = calloc(1, sizeof *n)) == NULL)
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
+	snprintf(n->dir, sizeof n->dir, "%s", dir);
+	if ((rc = path_join(db, sizeof db, dir, NODE_DB, d)) != 0)
+		goto fail;
+	if (stat(db, &sb) != 0) {
+		rc = dib_fail(d, DIB_ENOTFOUND, "dir", "no node in %s (create "
+		    "one with: diboli init --dir %s --nation SN --name ...)",
+		    dir, dir);
+		goto fail;
+	}
+	if ((rc = load_key(n, d)) != 0 ||
+	    (rc = store_open(db, 0, &n->store, d)) != 0)
+		goto fail;
+	store_meta_get(n->store, "nation", n->nation, sizeof n->nation);
+	store_meta_get(n->store, "name", v, sizeof v);
+	snprintf(n->name, sizeof n->name, "%s", v);
+	store_meta_get(n->store, "node_id", n->id, sizeof n->id);
+	store_meta_get(n->store, "created_at", n->created, sizeof n->created);
+	if (strcmp(util_hex(n->signer.pk, 32, hex), n->id) != 0) {
+		rc = dib_fail(d, DIB_ECRYPTO, "dir", "%s/%s does not belong to "
+		    "this node's database", dir, NODE_KEY);
+		goto fail;
+	}
+	if (sqlite3_prepare_v2(n->store->db, "SELECT id FROM origins WHERE "
+	    "pubkey = ?1", -1, &st, NULL) != SQLITE_OK) {
+		rc = store_dberr(n->store, d, "open");
+		goto fail;
+	}
+	sqlite3_bind_blob(st, 1, n->signer.pk, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = dib_fail(d, DIB_EINVAL, "dir", "the database does not "
+		    "know its own node");
+		goto fail;
+	}
+	n->signer.origin = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((rc = model_load_node(dir, &n->model, d)) != 0)
+		goto fail;
+	*out = n;
+	return DIB_OK;
+fail:
+	sqlite3_finalize(st);
+	node_close(n);
+	return rc;
+}
+
+void
+node_close(struct node *n)
+{
+	if (n == NULL)
+		return;
+	store_close(n->store);
+	model_free(n->model);
+	sodium_memzero(&n->signer, sizeof n->signer);
+	free(n);
+}
+
+int
+node_counts(struct node *n, struct node_counts *c)
+{
+	struct store *s = n->store;
+
+	c->origins = store_count(s, "SELECT count(*) FROM origins");
+	c->logs = store_count(s, "SELECT count(*) FROM logs");
+	c->blocks = store_count(s, "SELECT count(*) FROM blocks");
+	c->records = store_count(s, "SELECT count(*) FROM entries");
+	c->current = store_count(s, "SELECT count(*) FROM rec");
+	c->superseded = store_count(s, "SELECT count(*) FROM rec_link "
+	    "WHERE kind = 1");
+	c->retracted = store_count(s, "SELECT count(*) FROM rec_link "
+	    "WHERE kind = 2");
+	return DIB_OK;
+}
+
+static int
+check_audience(struct node *n, const struct record *r, struct dib_diag *d)
+{
+	if (!util_audience_has(r->audience, n->nation))
+		return dib_fail(d, DIB_EINVAL, "audience", "must include this "
+		    "node's nation %s (got %s)", n->nation, r->audience);
+	return DIB_OK;
+}
+
+int
+node_append(struct node *n, struct record *recs, size_t count,
+    struct dib_diag *d)
+{
+	int rc;
+
+	if (count > NODE_MAX_BATCH)
+		return dib_fail(d, DIB_ETOOBIG, "records", "at most %d records "
+		    "in one append, got %zu", NODE_MAX_BATCH, count);
+	if ((rc = log_append(n->store, &n->signer, recs, count, d)) != 0)
+		return rc;
+	return DIB_OK;
+}
+
+int
+node_add(struct node *n, json_t *const *in, size_t count, uint8_t (*ids)[16],
+    struct dib_diag *d)
+{
+	struct record *recs;
+	size_t i, made = 0;
+	int rc = DIB_OK;
+
+	if (count == 0)
+		return dib_fail(d, DIB_EINVAL, "records", "no record given");
+	if (count > NODE_MAX_BATCH)
+		return dib_fail(d, DIB_ETOOBIG, "records", "at most %d records "
+		    "in one append, got %zu", NODE_MAX_BATCH, count);
+	if ((recs = calloc(count, sizeof *recs)) == NULL)
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
+	for (i = 0; i < count; i++, made++) {
+		if ((rc = record_from_json(n->model, in[i], n->nation, NULL,
+		    &recs[i], d)) != 0 ||
+		    (rc = check_audience(n, &recs[i], d)) != 0 ||
+		    (rc = recs[i].has_supersedes ? dib_fail(d, DIB_EINVAL,
+		    "supersedes", "use supersede to replace a record") : 0)
+		    != 0) {
+			if (count > 1) {
+				char p[32];
+
+				snprintf(p, sizeof p, "records[%zu]", i);
+				dib_diag_prefix(d, p);
+			}
+			record_clear(&recs[i]);
+			goto out;
+		}
+	}
+	if ((rc = node_append(n, recs, count, d)) != 0)
+		goto out;
+	for (i = 0; i < count; i++)
+		memcpy(ids[i], recs[i].id, 16);
+out:
+	for (i = 0; i < made; i++)
+		record_clear(&recs[i]);
+	free(recs);
+	return rc;
+}
+
+/* Where the current record id lives, and whether this node wrote it. */
+static int
+find_own_current(struct node *n, const uint8_t id[16], int64_t *log,
+    char *audience, struct dib_diag *d)
+{
+	sqlite3_stmt *st = NULL;
+	char txt[37];
+	int rc = DIB_OK;
+
+	util_uuid_format(id, txt);
+	if (sqlite3_prepare_v2(n->store->db, "SELECT r.log, l.origin, "
+	    "l.audience FROM rec r JOIN logs l ON l.id = r.log "
+	    "WHERE r.id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return store_dberr(n->store, d, "record");
+	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*log = sqlite3_column_int64(st, 0);
+		snprintf(audience, UTIL_AUDIENCE_LEN, "%s",
+		    (const char *)sqlite3_column_text(st, 2));
+		if (sqlite3_column_int64(st, 1) != n->signer.origin)
+			rc = dib_fail(d, DIB_EPERM, "id", "record %s belongs to "
+			    "another node; only its origin may change it", txt);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(n->store->db, "SELECT kind, new FROM rec_link "
+	    "WHERE old = ?1", -1, &st, NULL) != SQLITE_OK)
+		return store_dberr(n->store, d, "record");
+	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		char by[37];
+
+		util_uuid_format(sqlite3_column_blob(st, 1), by);
+		rc = dib_fail(d, DIB_ECONFLICT, "id", "record %s was already "
+		    "%s by %s", txt, sqlite3_column_int(st, 0) == 1 ?
+		    "superseded" : "retracted", by);
+	} else {
+		rc = dib_fail(d, DIB_ENOTFOUND, "id", "no record %s", txt);
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+node_supersede(struct node *n, const uint8_t old[16], const json_t *in,
+    uint8_t id[16], struct dib_diag *d)
+{
+	struct record r;
+	json_t *copy = NULL;
+	char oldaud[UTIL_AUDIENCE_LEN], txt[37];
+	int64_t log;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	if ((rc = find_own_current(n, old, &log, oldaud, d)) != 0)
+		return rc;
+	if (!json_is_object(in))
+		return dib_fail(d, DIB_EINVAL, "", "a record must be a JSON "
+		    "object");
+	if (json_object_get(in, "supersedes") != NULL)
+		return dib_fail(d, DIB_EINVAL, "supersedes", "is set by "
+		    "supersede itself");
+	if ((copy = json_deep_copy(in)) == NULL ||
+	    json_object_set_new(copy, "supersedes",
+	    json_string(util_uuid_format(old, txt))) != 0) {
+		rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
+		goto out;
+	}
+	if ((rc = record_from_json(n->model, copy, oldaud, NULL, &r, d)) != 0 ||
+	    (rc = check_audience(n, &r, d)) != 0)
+		goto out;
+	if (!util_audience_subset(oldaud, r.audience)) {
+		rc = dib_fail(d, DIB_EINVAL, "audience", "a release cannot be "
+		    "recalled: the new version must keep every nation of the "
+		    "old one (%s), got %s", oldaud, r.audience);
+		goto out;
+	}
+	if ((rc = node_append(n, &r, 1, d)) != 0)
+		goto out;
+	memcpy(id, r.id, 16);
+out:
+	record_clear(&r);
+	json_decref(copy);
+	return rc;
+}
+
+int
+node_retract(struct node *n, const uint8_t old[16], const char *reason,
+    uint8_t id[16], struct dib_diag *d)
+{
+	struct record r;
+	char aud[UTIL_AUDIENCE_LEN];
+	int64_t log;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	if ((rc = find_own_current(n, old, &log, aud, d)) != 0)
+		return rc;
+	if ((rc = record_retraction(old, reason, aud, util_now_ms(), &r, d)) !=
+	    0)
+		return rc;
+	if ((rc = node_append(n, &r, 1, d)) == 0)
+		memcpy(id, r.id, 16);
+	record_clear(&r);
+	return rc;
+}
+
+json_t *
+node_record_json(struct node *n, int64_t log, int64_t seq, const char *status)
+{
+	sqlite3_stmt *st = store_stmt(n->store, ST_ENTRY_GET);
+	sqlite3_stmt *ls = NULL;
+	json_t *j = NULL, *aud, *g;
+	char hex[65];
+
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_int64(st, 2, seq);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		j = json_loadb(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+	sqlite3_reset(st);
+	if (j == NULL)
+		return NULL;
+	if (sqlite3_prepare_v2(n->store->db, "SELECT o.pubkey, o.nation, "
+	    "o.name, l.audience FROM logs l JOIN origins o ON o.id = l.origin "
+	    "WHERE l.id = ?1", -1, &ls, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(ls, 1, log);
+		if (sqlite3_step(ls) == SQLITE_ROW) {
+			const char *a = (const char *)sqlite3_column_text(ls, 3);
+
+			aud = json_array();
+			for (; a && a[0] && a[1]; a += a[2] ? 3 : 2) {
+				json_array_append_new(aud, json_stringn(a, 2));
+				if (a[2] == '\0')
+					break;
+			}
+			json_object_set_new(j, "audience", aud);
+			util_hex(sqlite3_column_blob(ls, 0), 32, hex);
+			json_object_set_new(j, "origin", json_pack(
+			    "{s:s, s:s, s:s}", "node", hex, "nation",
+			    (const char *)sqlite3_column_text(ls, 1), "name",
+			    (const char *)sqlite3_column_text(ls, 2)));
+		}
+	}
+	sqlite3_finalize(ls);
+	json_object_set_new(j, "seq", json_integer(seq));
+	json_object_set_new(j, "status", json_string(status));
+	g = json_object_get(j, "geometry");
+	if (g != NULL && json_is_string(json_object_get(g, "type")) &&
+	    strcmp(json_string_value(json_object_get(g, "type")), "Point") ==
+	    0) {
+		json_t *c = json_object_get(g, "coordinates");
+		char mgrs[32];
+
+		if (geo_mgrs_format(json_number_value(json_array_get(c, 1)),
+		    json_number_value(json_array_get(c, 0)), 5, mgrs,
+		    sizeof mgrs, NULL) == 0)
+			json_object_set_new(j, "mgrs", json_string(mgrs));
+	}
+	return j;
+}
+
+int
+node_get(struct node *n, const uint8_t id[16], json_t **out,
+    struct dib_diag *d)
+{
+	sqlite3_stmt *st = store_stmt(n->store, ST_REC_GET);
+	char txt[37], by[37];
+	int64_t log = -1, seq = -1;
+	json_t *j;
+	int rc = DIB_OK;
+
+	*out = NULL;
+	util_uuid_format(id, txt);
+	if (st == NULL)
+		return store_dberr(n->store, d, "record");
+	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		log = sqlite3_column_int64(st, 0);
+		seq = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (log >= 0) {
+		if ((*out = node_record_json(n, log, seq, "current")) == NULL)
+			return store_dberr(n->store, d, "record");
+		return DIB_OK;
+	}
+	st = NULL;
+	if (sqlite3_prepare_v2(n->store->db, "SELECT old_log, old_seq, new, "
+	    "new_log, new_seq, kind FROM rec_link WHERE old = ?1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return store_dberr(n->store, d, "record");
+	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		int kind = sqlite3_column_int(st, 5);
+
+		j = node_record_json(n, sqlite3_column_int64(st, 0),
+		    sqlite3_column_int64(st, 1), kind == 1 ? "superseded" :
+		    "retracted");
+		if (j == NULL) {
+			rc = store_dberr(n->store, d, "record");
+			goto out;
+		}
+		util_uuid_format(sqlite3_column_blob(st, 2), by);
+		json_object_set_new(j, kind == 1 ? "superseded_by" :
+		    "retracted_by", json_string(by));
+		if (kind == 2) {
+			json_t *r = node_record_json(n,
+			    sqlite3_column_int64(st, 3),
+			    sqlite3_column_int64(st, 4), "retraction");
+
+			if (r != NULL) {
+				json_object_set(j, "reason",
+				    json_object_get(r, "reason"));
+				json_object_set(j, "retracted_at",
+				    json_object_get(r, "observed_at"));
+				json_decref(r);
+			}
+		}
+		*out = j;
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(n->store->db, "SELECT new_log, new_seq FROM "
+	    "rec_link WHERE new = ?1 AND kind = 2", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return store_dberr(n->store, d, "record");
+	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*out = node_record_json(n, sqlite3_column_int64(st, 0),
+		    sqlite3_column_int64(st, 1), "retraction");
+		if (*out == NULL)
+			rc = store_dberr(n->store, d, "record");
+		goto out;
+	}
+	rc = dib_fail(d, DIB_ENOTFOUND, "id", "no record %s on this node", txt);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,104 @@
+/*
+** A node: one nation's installation, in one data directory holding the
+** database (diboli.db), the node's Ed25519 key (node.key, mode 0600) and
+** optionally its own model (model.json). This is the library's entry
+** point for writing and reading records.
+*/
+#ifndef DIB_NODE_H
+#define DIB_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "log/log.h"
+#include "store/store.h"
+#include "util/err.h"
+
+struct model;
+struct record;
+
+#define NODE_DB "diboli.db"
+#define NODE_KEY "node.key"
+#define NODE_NAME_MAX 200
+#define NODE_MAX_BATCH 10000    /* records in one bulk append */
+
+struct node {
+	char dir[2048];                 /* the data directory */
+	struct store *store;            /* its database */
+	struct model *model;            /* the node's model */
+	struct log_signer signer;       /* key and origin row */
+	char nation[3];                 /* ISO 3166-1 alpha-2 */
+	char name[NODE_NAME_MAX + 1];   /* "Zone militaire n°4 — PC ..." */
+	char id[65];                    /* public key, hex */
+	char created[40];               /* RFC 3339 */
+};
+
+/*
+** Create a node in dir (created if missing; it must not hold a node
+** already): database, key, identity. DIB_EEXIST, DIB_EINVAL (nation,
+** name), DIB_EIO.
+*/
+int node_init(const char *dir, const char *nation, const char *name,
+    struct dib_diag *d);
+
+/* Open the node in dir. Free with node_close(). */
+int node_open(const char *dir, struct node **out, struct dib_diag *d);
+
+/* Close and wipe the key. Accepts NULL. */
+void node_close(struct node *n);
+
+struct node_counts {
+	int64_t origins;        /* nodes whose logs are held, self included */
+	int64_t logs;
+	int64_t blocks;
+	int64_t records;        /* every version ever appended or received */
+	int64_t current;        /* live records in the projection */
+	int64_t superseded;
+	int64_t retracted;
+};
+
+int node_counts(struct node *n, struct node_counts *c);
+
+/*
+** Validate and append records given as JSON input (see record.h), all in
+** one transaction and one block per audience: all or none. Errors name
+** the record by index ("records[3].attributes.ph") when count > 1. The
+** audience must include the node's nation. ids (count entries) receives
+** the new ids.
+*/
+int node_add(struct node *n, json_t *const *in, size_t count,
+    uint8_t (*ids)[16], struct dib_diag *d);
+
+/* Append records already encoded by record_from_json (bulk, seeding). */
+int node_append(struct node *n, struct record *recs, size_t count,
+    struct dib_diag *d);
+
+/*
+** A new version of a current record of this node. in holds the new
+** record (as for node_add); its audience may widen, never narrow (a
+** release cannot be recalled). DIB_ENOTFOUND, DIB_EPERM (not ours),
+** DIB_ECONFLICT (already superseded or retracted).
+*/
+int node_supersede(struct node *n, const uint8_t old[16], const json_t *in,
+    uint8_t id[16], struct dib_diag *d);
+
+/* Withdraw a current record of this node, with a reason. */
+int node_retract(struct node *n, const uint8_t old[16], const char *reason,
+    uint8_t id[16], struct dib_diag *d);
+
+/*
+** The record id as JSON (new reference in *out): its stored fields plus
+** "audience", "origin" {node, nation, name}, "seq", "status" (current,
+** superseded, retracted), "superseded_by" / "retracted_by" and "reason",
+** "supersedes" chain as stored, and "mgrs" for a point. DIB_ENOTFOUND.
+*/
+int node_get(struct node *n, const uint8_t id[16], json_t **out,
+    struct dib_diag *d);
+
+/* The stored JSON of record (log, seq) with the same additions. */
+json_t *node_record_json(struct node *n, int64_t log, int64_t seq,
+    const char *status);
+
+#endif

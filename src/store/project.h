@@ -1,0 +1,22 @@
+/*
+** The projector: keeps the current-state tables (rec, rec_shape, rec_box,
+** rec_link) in step with the logs.
+*/
+#ifndef DIB_PROJECT_H
+#define DIB_PROJECT_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct record;
+
+/*
+** Apply record r, stored at (log, seq), to the projection. Call inside
+** the transaction that stored it. A supersession or retraction by a node
+** other than the target's origin is ignored (the record itself is kept).
+*/
+int store_project(struct store *s, int64_t log, int64_t seq,
+    const struct record *r, struct dib_diag *d);
+
+#endif

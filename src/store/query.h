@@ -1,0 +1,38 @@
+/*
+** Queries over the projection: bbox, time window and category prefix,
+** the hot path of the map.
+*/
+#ifndef DIB_QUERY_H
+#define DIB_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct store_query {
+	int has_bbox;
+	double w, s, e, n;      /* west, south, east, north, degrees */
+	int has_from, has_to;
+	int64_t from, to;       /* observed_at window, ms, inclusive */
+	const char *category;   /* id prefix ("security" matches its tree) */
+	size_t limit;           /* at most this many hits; 0 for all */
+};
+
+struct store_hit {
+	uint8_t id[16];
+	int64_t log, seq;       /* where its bytes are (entries) */
+	int64_t t;              /* observed_at, ms */
+};
+
+/*
+** Current records matching q, newest first (ties by id, descending).
+** *hits is a new array (free()) of *n entries.
+*/
+int store_query(struct store *s, const struct store_query *q,
+    struct store_hit **hits, size_t *n, struct dib_diag *d);
+
+/* Does category c fall under prefix p ("security" covers "security.x")? */
+int store_category_under(const char *c, const char *p);
+
+#endif

@@ -1,0 +1,444 @@
+/*
+** Opening the node database, its schema, and cached statements.
+*/
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+** The schema. Blocks and entries are the truth; everything from rec on is
+** the projection, rebuilt from them by the projector (and so by
+** "diboli log verify", which compares).
+*/
+static const char schema[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+    /* Nodes whose logs this node holds, itself first. */
+    "CREATE TABLE origins(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  pubkey BLOB NOT NULL UNIQUE CHECK(length(pubkey) = 32),\n"
+    "  nation TEXT NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  cert BLOB);\n"
+    /* One append-only log per (origin, audience). */
+    "CREATE TABLE logs(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  origin INTEGER NOT NULL REFERENCES origins(id),\n"
+    "  audience TEXT NOT NULL,\n"
+    "  next_seq INTEGER NOT NULL DEFAULT 1,\n"
+    "  head BLOB,\n"
+    "  UNIQUE(origin, audience));\n"
+    /* Signed block headers, exactly as signed. */
+    "CREATE TABLE blocks(\n"
+    "  log INTEGER NOT NULL REFERENCES logs(id),\n"
+    "  first_seq INTEGER NOT NULL,\n"
+    "  count INTEGER NOT NULL,\n"
+    "  header BLOB NOT NULL,\n"
+    "  sig BLOB NOT NULL,\n"
+    "  hash BLOB NOT NULL,\n"
+    "  prec INTEGER NOT NULL,\n"
+    "  received_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY(log, first_seq)) WITHOUT ROWID;\n"
+    /* Record bytes, exactly as hashed into their block. */
+    "CREATE TABLE entries(\n"
+    "  log INTEGER NOT NULL,\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  body BLOB NOT NULL,\n"
+    "  PRIMARY KEY(log, seq)) WITHOUT ROWID;\n"
+    /* Projection: the current version of every live record. */
+    "CREATE TABLE rec(\n"
+    "  id BLOB PRIMARY KEY,\n"
+    "  log INTEGER NOT NULL,\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  category TEXT NOT NULL,\n"
+    "  prec INTEGER NOT NULL,\n"
+    "  t INTEGER NOT NULL,\n"
+    "  day INTEGER NOT NULL,\n"
+    "  zkey INTEGER,\n"
+    "  lon REAL,\n"
+    "  lat REAL,\n"
+    "  patrol BLOB) WITHOUT ROWID;\n"
+    "CREATE INDEX rec_t ON rec(t);\n"
+    "CREATE INDEX rec_dz ON rec(day, zkey);\n"
+    /* Lines and polygons: few, so an R*Tree serves them. */
+    "CREATE TABLE rec_shape(\n"
+    "  rid INTEGER PRIMARY KEY,\n"
+    "  id BLOB NOT NULL UNIQUE);\n"
+    "CREATE VIRTUAL TABLE rec_box USING rtree(rid, minx, maxx, miny, maxy);\n"
+    /* History: what replaced or withdrew a record, with both places. */
+    "CREATE TABLE rec_link(\n"
+    "  old BLOB PRIMARY KEY,\n"
+    "  old_log INTEGER,\n"
+    "  old_seq INTEGER,\n"
+    "  new BLOB NOT NULL,\n"
+    "  new_log INTEGER NOT NULL,\n"
+    "  new_seq INTEGER NOT NULL,\n"
+    "  kind INTEGER NOT NULL) WITHOUT ROWID;\n"
+    "CREATE INDEX rec_link_new ON rec_link(new);\n";
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_LOG_FIND] = "SELECT id, next_seq, head FROM logs "
+	    "WHERE origin = ?1 AND audience = ?2",
+	[ST_LOG_INSERT] = "INSERT INTO logs(origin, audience) VALUES(?1, ?2)",
+	[ST_LOG_ADVANCE] = "UPDATE logs SET next_seq = ?2, head = ?3 "
+	    "WHERE id = ?1",
+	[ST_BLOCK_INSERT] = "INSERT INTO blocks(log, first_seq, count, "
+	    "header, sig, hash, prec, received_at) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_ENTRY_INSERT] = "INSERT INTO entries(log, seq, body) "
+	    "VALUES(?1, ?2, ?3)",
+	[ST_REC_INSERT] = "INSERT INTO rec(id, log, seq, category, prec, t, "
+	    "day, zkey, lon, lat, patrol) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_REC_GET] = "SELECT log, seq, zkey FROM rec WHERE id = ?1",
+	[ST_REC_DELETE] = "DELETE FROM rec WHERE id = ?1",
+	[ST_LINK_GET] = "SELECT old_log, new, kind FROM rec_link "
+	    "WHERE old = ?1",
+	[ST_LINK_INSERT] = "INSERT INTO rec_link(old, old_log, old_seq, new, "
+	    "new_log, new_seq, kind) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_LINK_PLACE] = "UPDATE rec_link SET old_log = ?2, old_seq = ?3 "
+	    "WHERE old = ?1",
+	[ST_SHAPE_INSERT] = "INSERT INTO rec_shape(id) VALUES(?1)",
+	[ST_SHAPE_BOX] = "INSERT INTO rec_box(rid, minx, maxx, miny, maxy) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5)",
+	[ST_SHAPE_GET] = "SELECT rid FROM rec_shape WHERE id = ?1",
+	[ST_SHAPE_DELETE] = "DELETE FROM rec_shape WHERE rid = ?1",
+	[ST_BOX_DELETE] = "DELETE FROM rec_box WHERE rid = ?1",
+	[ST_LOG_ORIGIN] = "SELECT origin FROM logs WHERE id = ?1",
+	[ST_ENTRY_GET] = "SELECT body FROM entries WHERE log = ?1 AND seq = ?2",
+	[ST_ZSCAN] = "SELECT id, t, lon, lat, category, log, seq FROM rec "
+	    "WHERE day = ?1 AND zkey BETWEEN ?2 AND ?3",
+};
+
+int
+store_dberr(struct store *s, struct dib_diag *d, const char *what)
+{
+	int ext = s && s->db ? sqlite3_extended_errcode(s->db) : 0;
+
+	if ((ext & 0xff) == SQLITE_FULL)
+		return dib_fail(d, DIB_EIO, "", "%s: the disk is full; nothing "
+		    "was written", what);
+	return dib_fail(d, DIB_EDB, "", "%s: %s", what,
+	    s && s->db ? sqlite3_errmsg(s->db) : "no database");
+}
+
+int
+store_exec(struct store *s, const char *sql, struct dib_diag *d)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_dberr(s, d, "database");
+	return DIB_OK;
+}
+
+int
+store_open(const char *path, int create, struct store **out,
+    struct dib_diag *d)
+{
+	struct store *s;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int rc;
+	char v[32];
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		rc = dib_fail(d, DIB_EIO, "dir", "cannot open database %s: %s",
+		    path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (strcmp(path, ":memory:") != 0 &&
+	    (rc = store_exec(s, "PRAGMA journal_mode=WAL", d)) != 0)
+		goto fail;
+	if ((rc = store_exec(s, "PRAGMA synchronous=FULL;"
+	    "PRAGMA foreign_keys=ON;PRAGMA cache_size=-32000;"
+	    "PRAGMA temp_store=MEMORY", d)) != 0)
+		goto fail;
+	if (create) {
+		if (store_count(s, "SELECT count(*) FROM sqlite_schema") > 0) {
+			rc = dib_fail(d, DIB_EEXIST, "dir",
+			    "%s already holds a database", path);
+			goto fail;
+		}
+		if ((rc = store_exec(s, "BEGIN", d)) != 0 ||
+		    (rc = store_exec(s, schema, d)) != 0)
+			goto fail;
+		snprintf(v, sizeof v, "%d", STORE_SCHEMA_VERSION);
+		if ((rc = store_meta_set(s, "schema_version", v, d)) != 0 ||
+		    (rc = store_exec(s, "COMMIT", d)) != 0)
+			goto fail;
+	} else {
+		if (store_meta_get(s, "schema_version", v, sizeof v) != 0) {
+			rc = dib_fail(d, DIB_EINVAL, "dir",
+			    "%s is not a diboli database", path);
+			goto fail;
+		}
+		if (strtol(v, NULL, 10) != STORE_SCHEMA_VERSION) {
+			rc = dib_fail(d, DIB_EINVAL, "dir",
+			    "%s has schema version %s; this diboli reads "
+			    "version %d", path, v, STORE_SCHEMA_VERSION);
+			goto fail;
+		}
+	}
+	*out = s;
+	return DIB_OK;
+fail:
+	store_close(s);
+	return rc;
+}
+
+void
+store_close(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+sqlite3_stmt *
+store_stmt(struct store *s, enum store_stmt which)
+{
+	sqlite3_stmt *st = s->st[which];
+
+	if (st == NULL) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[which], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+			return NULL;
+		s->st[which] = st;
+		return st;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+int
+store_begin(struct store *s, struct dib_diag *d)
+{
+	return store_exec(s, "BEGIN IMMEDIATE", d);
+}
+
+int
+store_commit(struct store *s, struct dib_diag *d)
+{
+	return store_exec(s, "COMMIT", d);
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+store_meta_get(struct store *s, const char *key, char *out, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = DIB_ENOTFOUND;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1",
+	    -1, &st, NULL) != SQLITE_OK)
+		return DIB_EDB;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st,
+		    0));
+		rc = DIB_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_meta_set(struct store *s, const char *key, const char *value,
+    struct dib_diag *d)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = DIB_OK;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value)"
+	    " VALUES(?1, ?2)", -1, &st, NULL) != SQLITE_OK)
+		return store_dberr(s, d, "meta");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_dberr(s, d, "meta");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int64_t
+store_count(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* ---- z-order keys ---- */
+
+#define ZBITS 24
+#define ZCELLS (1 << ZBITS)
+
+static uint32_t
+quant(double v, double lo, double span)
+{
+	double q = (v - lo) / span * ZCELLS;
+
+	if (q < 0)
+		return 0;
+	if (q >= ZCELLS)
+		return ZCELLS - 1;
+	return (uint32_t)q;
+}
+
+static uint64_t
+spread(uint32_t v)
+{
+	/* Bits of v into the even positions of the result. */
+	uint64_t x = v;
+
+	x = (x | x << 16) & 0x0000ffff0000ffffULL;
+	x = (x | x << 8) & 0x00ff00ff00ff00ffULL;
+	x = (x | x << 4) & 0x0f0f0f0f0f0f0f0fULL;
+	x = (x | x << 2) & 0x3333333333333333ULL;
+	x = (x | x << 1) & 0x5555555555555555ULL;
+	return x;
+}
+
+static uint64_t
+interleave(uint32_t x, uint32_t y)
+{
+	return spread(x) | spread(y) << 1;
+}
+
+int64_t
+store_zkey(double lon, double lat)
+{
+	return (int64_t)interleave(quant(lon, -180, 360), quant(lat, -90,
+	    180));
+}
+
+struct zctx {
+	uint32_t x0, x1, y0, y1;        /* the bbox in cells, inclusive */
+	int maxlevel;
+	int64_t (*out)[2];
+	size_t n, max;
+};
+
+static void
+zcover(struct zctx *c, uint32_t cx, uint32_t cy, int level)
+{
+	uint32_t size = (uint32_t)1 << (ZBITS - level);
+	uint32_t x0 = cx, x1 = cx + size - 1, y0 = cy, y1 = cy + size - 1;
+	uint64_t lo, span;
+
+	if (x1 < c->x0 || x0 > c->x1 || y1 < c->y0 || y0 > c->y1)
+		return;
+	if ((x0 >= c->x0 && x1 <= c->x1 && y0 >= c->y0 && y1 <= c->y1) ||
+	    level >= c->maxlevel || c->n + 4 > c->max) {
+		lo = interleave(cx, cy);
+		span = (uint64_t)size * size;
+		if (c->n > 0 && (uint64_t)c->out[c->n - 1][1] + 1 == lo) {
+			c->out[c->n - 1][1] = (int64_t)(lo + span - 1);
+		} else if (c->n < c->max) {
+			c->out[c->n][0] = (int64_t)lo;
+			c->out[c->n][1] = (int64_t)(lo + span - 1);
+			c->n++;
+		}
+		return;
+	}
+	size /= 2;
+	/* Children in z order: (0,0), (1,0), (0,1), (1,1). */
+	zcover(c, cx, cy, level + 1);
+	zcover(c, cx + size, cy, level + 1);
+	zcover(c, cx, cy + size, level + 1);
+	zcover(c, cx + size, cy + size, level + 1);
+}
+
+size_t
+store_zranges(double w, double s, double e, double n, int64_t (*out)[2],
+    size_t max)
+{
+	struct zctx c;
+	uint32_t span;
+	int level = 0;
+
+	c.x0 = quant(w, -180, 360);
+	c.x1 = quant(e, -180, 360);
+	c.y0 = quant(s, -90, 180);
+	c.y1 = quant(n, -90, 180);
+	c.out = out;
+	c.n = 0;
+	c.max = max;
+	if (max < 4)
+		return 0;
+	/* Start at the level whose cells are about the bbox's size. */
+	span = c.x1 - c.x0 > c.y1 - c.y0 ? c.x1 - c.x0 : c.y1 - c.y0;
+	while (level < ZBITS && ((uint32_t)1 << (ZBITS - level - 1)) > span)
+		level++;
+	c.maxlevel = level + 3;
+	if (c.maxlevel > ZBITS)
+		c.maxlevel = ZBITS;
+	{
+		uint32_t size = (uint32_t)1 << (ZBITS - level);
+		uint32_t cx, cy;
+
+		for (cy = c.y0 & ~(size - 1); cy <= c.y1; cy += size) {
+			for (cx = c.x0 & ~(size - 1); cx <= c.x1; cx += size) {
+				zcover(&c, cx, cy, level);
+				if (cx + size < cx)
+					break;
+			}
+			if (cy + size < cy)
+				break;
+		}
+	}
+	/* Cells were visited row by row: sort and merge. */
+	for (size_t i = 1; i < c.n; i++) {
+		int64_t a = out[i][0], b = out[i][1];
+		size_t j = i;
+
+		while (j > 0 && out[j - 1][0] > a) {
+			out[j][0] = out[j - 1][0];
+			out[j][1] = out[j - 1][1];
+			j--;
+		}
+		out[j][0] = a;
+		out[j][1] = b;
+	}
+	{
+		size_t k = 0;
+
+		for (size_t i = 0; i < c.n; i++) {
+			if (k > 0 && out[k - 1][1] + 1 >= out[i][0]) {
+				if (out[i][1] > out[k - 1][1])
+					out[k - 1][1] = out[i][1];
+			} else {
+				out[k][0] = out[i][0];
+				out[k][1] = out[i][1];
+				k++;
+			}
+		}
+		c.n = k;
+	}
+	return c.n;
+}

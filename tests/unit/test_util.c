@@ -1,0 +1,207 @@
+/*
+** Unit tests of util/: times, ids, hex, nations, audiences, UTF-8, buffers,
+** errors.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/util.h"
+
+static void
+test_time_parse(void **state)
+{
+	struct dib_diag d;
+	int64_t ms;
+	char out[40];
+
+	(void)state;
+	assert_int_equal(util_time_parse("2025-02-20T08:00:00Z", &ms, "at",
+	    &d), 0);
+	assert_int_equal(ms, 1740038400000LL);
+	assert_string_equal(util_time_format(ms, out, sizeof out),
+	    "2025-02-20T08:00:00Z");
+	assert_int_equal(util_time_parse("2025-02-20T09:00:00.250+01:00", &ms,
+	    "at", &d), 0);
+	assert_string_equal(util_time_format(ms, out, sizeof out),
+	    "2025-02-20T08:00:00.250Z");
+	assert_int_equal(util_time_parse("2024-02-29T00:00:00-00:30", &ms,
+	    "at", &d), 0);
+	assert_string_equal(util_time_format(ms, out, sizeof out),
+	    "2024-02-29T00:30:00Z");
+	assert_int_equal(util_time_parse("1969-12-31T23:59:59Z", &ms, "at",
+	    &d), 0);
+	assert_int_equal(ms, -1000);
+	assert_string_equal(util_time_format(-1, out, sizeof out),
+	    "1969-12-31T23:59:59.999Z");
+}
+
+static void
+test_time_reject(void **state)
+{
+	static const char *const bad[] = {"", "2025-02-20", "2025-02-30T00:00:"
+	    "00Z", "2025-13-01T00:00:00Z", "2025-02-20T24:00:00Z",
+	    "2025-02-20T08:00:00", "2025-02-20T08:00:00Zjunk",
+	    "2023-02-29T00:00:00Z", "2025-02-20T08:00:00.Z",
+	    "2025-02-20T08:00:00+1:00", "20250220T080000Z", "hier", NULL};
+	struct dib_diag d;
+	int64_t ms;
+	int i;
+
+	(void)state;
+	for (i = 0; bad[i]; i++) {
+		assert_int_equal(util_time_parse(bad[i], &ms, "at", &d),
+		    DIB_EINVAL);
+		assert_string_equal(d.field, "at");
+		assert_true(strlen(d.msg) > 10);
+	}
+	assert_int_equal(util_time_parse(NULL, &ms, "at", &d), DIB_EINVAL);
+}
+
+static void
+test_uuid(void **state)
+{
+	uint8_t a[16], b[16], c[16];
+	char s[37];
+	int i;
+
+	(void)state;
+	util_uuid7(1740038400000LL, a);
+	assert_int_equal(a[6] >> 4, 7);
+	assert_int_equal(a[8] >> 6, 2);
+	assert_int_equal(util_uuid7_time(a), 1740038400000LL);
+	util_uuid_format(a, s);
+	assert_int_equal(strlen(s), 36);
+	assert_int_equal(util_uuid_parse(s, c), 0);
+	assert_memory_equal(a, c, 16);
+	/* Same ms: still increasing. */
+	for (i = 0; i < 5000; i++) {
+		util_uuid7(1740038400000LL, b);
+		assert_true(memcmp(a, b, 16) < 0);
+		memcpy(a, b, 16);
+	}
+	assert_int_equal(util_uuid_parse("0195224a-3c00-7d1e-8f00-0123456789a",
+	    c), DIB_EINVAL);
+	assert_int_equal(util_uuid_parse("0195224a-3c00-7d1e-8f00_0123456789ab",
+	    c), DIB_EINVAL);
+	assert_int_equal(util_uuid_parse("0195224g-3c00-7d1e-8f00-0123456789ab",
+	    c), DIB_EINVAL);
+}
+
+static void
+test_hex(void **state)
+{
+	uint8_t in[4] = {0xde, 0xad, 0x00, 0x7f}, out[4];
+	char s[9];
+
+	(void)state;
+	assert_string_equal(util_hex(in, 4, s), "dead007f");
+	assert_int_equal(util_unhex("DEAD007F", out, 4), 0);
+	assert_memory_equal(in, out, 4);
+	assert_int_equal(util_unhex("dead007", out, 4), DIB_EINVAL);
+	assert_int_equal(util_unhex("dead007x", out, 4), DIB_EINVAL);
+}
+
+static void
+test_nations_audiences(void **state)
+{
+	char a[UTIL_AUDIENCE_LEN];
+	struct dib_diag d;
+
+	(void)state;
+	assert_true(util_nation_valid("SN"));
+	assert_true(util_nation_valid("ML"));
+	assert_true(util_nation_valid("MR"));
+	assert_false(util_nation_valid("XX"));
+	assert_false(util_nation_valid("sn"));
+	assert_string_equal(util_nation_name("ML"), "Mali");
+	assert_int_equal(util_audience_parse("sn, ML", a, &d), 0);
+	assert_string_equal(a, "ML,SN");
+	assert_int_equal(util_audience_parse("SN,ML,MR", a, &d), 0);
+	assert_string_equal(a, "ML,MR,SN");
+	assert_true(util_audience_has(a, "MR"));
+	assert_false(util_audience_has(a, "GN"));
+	assert_true(util_audience_subset("ML,SN", "ML,MR,SN"));
+	assert_false(util_audience_subset("GN,SN", "ML,MR,SN"));
+	assert_int_equal(util_audience_parse("SN,XX", a, &d), DIB_EINVAL);
+	assert_non_null(strstr(d.msg, "XX"));
+	assert_int_equal(util_audience_parse("SN,SN", a, &d), DIB_EINVAL);
+	assert_int_equal(util_audience_parse("", a, &d), DIB_EINVAL);
+	assert_int_equal(util_audience_parse("SN,", a, &d), DIB_EINVAL);
+	assert_int_equal(util_audience_parse("SEN", a, &d), DIB_EINVAL);
+	assert_string_equal(d.field, "audience");
+}
+
+static void
+test_utf8(void **state)
+{
+	(void)state;
+	assert_true(util_utf8_valid("Falémé µg/L — n°4", 23));
+	assert_false(util_utf8_valid("\xc3", 1));
+	assert_false(util_utf8_valid("\xc0\xaf", 2));          /* overlong */
+	assert_false(util_utf8_valid("\xed\xa0\x80", 3));      /* surrogate */
+	assert_false(util_utf8_valid("\xf4\x90\x80\x80", 4));  /* > U+10FFFF */
+}
+
+static void
+test_buf(void **state)
+{
+	struct buf b;
+	char *p;
+	size_t n;
+
+	(void)state;
+	buf_init(&b, 16);
+	assert_int_equal(buf_adds(&b, "0123456789"), 0);
+	assert_int_equal(buf_printf(&b, "%d", 12345), 0);
+	assert_int_equal(buf_adds(&b, "toolong"), -1);
+	assert_int_equal(buf_addc(&b, 'x'), -1);   /* stays failed */
+	buf_free(&b);
+	buf_init(&b, 1024);
+	assert_int_equal(buf_add_json_string(&b, "a\"b\\c\n\x01é"), 0);
+	p = buf_detach(&b, &n);
+	assert_string_equal(p, "\"a\\\"b\\\\c\\n\\u0001é\"");
+	free(p);
+}
+
+static void
+test_err(void **state)
+{
+	struct dib_diag d;
+	char line[600];
+
+	(void)state;
+	assert_int_equal(dib_fail(&d, DIB_EINVAL, "mercury_ugl", "must be a "
+	    "number >= 0, got \"%s\"", "abc"), DIB_EINVAL);
+	dib_diag_prefix(&d, "attributes");
+	assert_string_equal(dib_diag_str(&d, line, sizeof line),
+	    "attributes.mercury_ugl: must be a number >= 0, got \"abc\"");
+	assert_int_equal(dib_http_status(DIB_EINVAL), 422);
+	assert_int_equal(dib_http_status(DIB_ENOTFOUND), 404);
+	assert_int_equal(dib_http_status(999), 500);
+	assert_string_equal(dib_strerror(DIB_OK), "success");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_time_parse),
+		cmocka_unit_test(test_time_reject),
+		cmocka_unit_test(test_uuid),
+		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_nations_audiences),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_err),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
