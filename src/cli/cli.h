@@ -23,6 +23,9 @@ int cli_usage_error(const char *fmt, ...)
 /* Print the diagnostic as one line; CLI_USAGE for DIB_EUSAGE, else CLI_FAIL. */
 int cli_diag(const struct dib_diag *d);
 
+/* Print label padded with spaces to width characters (not bytes). */
+void cli_label(const char *label, int width);
+
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 

@@ -59,3 +59,16 @@ cli_wants_help(int argc, char **argv)
 	}
 	return 0;
 }
+
+void
+cli_label(const char *label, int width)
+{
+	int chars = 0;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)label; *p; p++)
+		chars += (*p & 0xc0) != 0x80;
+	fputs(label, stdout);
+	for (; chars < width; chars++)
+		putchar(' ');
+}

@@ -54,7 +54,7 @@ cli_log(int argc, char **argv)
 	}
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'h':

@@ -42,7 +42,7 @@ cli_init(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'n': nation = optarg; break;
@@ -100,7 +100,7 @@ cli_node(int argc, char **argv)
 	}
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc - 1, argv + 1, "+h", opts, NULL)) != -1)
+	while ((ch = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1)
 	{
 		switch (ch) {
 		case 'd': dir = optarg; break;

@@ -5,6 +5,7 @@
 */
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,7 @@ parse_args(int argc, char **argv, struct args *a)
 	memset(a, 0, sizeof *a);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DIR: a->dir = optarg; break;
 		case OPT_CATEGORY: a->category = optarg; break;
@@ -457,6 +458,31 @@ print_value(const json_t *v, const struct model_category *cat,
 }
 
 static void
+audience_text(const json_t *j, char *out, size_t n)
+{
+	const json_t *v = json_object_get(j, "audience");
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < json_array_size(v) && len + 4 < n; i++)
+		len += (size_t)snprintf(out + len, n - len, "%s%s", i ? "," : "",
+		    json_string_value(json_array_get(v, i)));
+}
+
+/* One "Label         value" line of a record sheet. */
+static void __attribute__((format(printf, 2, 3)))
+line(const char *label, const char *fmt, ...)
+{
+	va_list ap;
+
+	cli_label(label, 14);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void
 print_record(struct node *n, const json_t *j, const char *lang)
 {
 	const char *catid = json_string_value(json_object_get(j, "category"));
@@ -466,70 +492,64 @@ print_record(struct node *n, const json_t *j, const char *lang)
 	const char *key;
 	int fr = strcmp(lang, "fr") == 0;
 
-	printf("%-13s %s\n", fr ? "Fiche" : "Record",
+	line(fr ? "Fiche" : "Record", "%s",
 	    json_string_value(json_object_get(j, "id")));
 	if (catid)
-		printf("%-13s %s — %s\n", fr ? "Catégorie" : "Category", catid,
+		line(fr ? "Catégorie" : "Category", "%s — %s", catid,
 		    cat ? model_category_label(cat, lang) :
 		    (fr ? "(inconnue de ce modèle)" : "(not in this model)"));
 	else
-		printf("%-13s %s\n", "Type",
-		    json_string_value(json_object_get(j, "kind")));
-	printf("%-13s %s\n", fr ? "Observé" : "Observed",
+		line("Type", "%s", json_string_value(json_object_get(j,
+		    "kind")));
+	line(fr ? "Observé" : "Observed", "%s",
 	    json_string_value(json_object_get(j, "observed_at")));
-	printf("%-13s %s\n", fr ? "Précédence" : "Precedence",
+	line(fr ? "Précédence" : "Precedence", "%s",
 	    json_string_value(json_object_get(j, "precedence")));
 	g = json_object_get(j, "geometry");
 	if (g != NULL) {
 		const char *type = json_string_value(json_object_get(g, "type"));
+		const char *mgrs = json_string_value(json_object_get(j, "mgrs"));
 
 		if (type && strcmp(type, "Point") == 0) {
 			const json_t *c = json_object_get(g, "coordinates");
 
-			printf("%-13s %.6f %.6f  MGRS %s\n", "Position",
+			line("Position", "%.6f %.6f  MGRS %s",
 			    json_number_value(json_array_get(c, 1)),
 			    json_number_value(json_array_get(c, 0)),
-			    json_string_value(json_object_get(j, "mgrs")) ?
-			    json_string_value(json_object_get(j, "mgrs")) :
-			    "-");
+			    mgrs ? mgrs : "-");
 		} else {
-			printf("%-13s %s\n", fr ? "Géométrie" : "Geometry",
+			line(fr ? "Géométrie" : "Geometry", "%s",
 			    type ? type : "?");
 		}
 	}
 	v = json_object_get(j, "audience");
 	if (json_is_array(v)) {
-		size_t i;
+		char aud[64];
 
-		printf("%-13s ", "Audience");
-		for (i = 0; i < json_array_size(v); i++)
-			printf("%s%s", i ? "," : "",
-			    json_string_value(json_array_get(v, i)));
-		putchar('\n');
+		audience_text(j, aud, sizeof aud);
+		line("Audience", "%s", aud);
 	}
 	o = json_object_get(j, "origin");
 	if (o != NULL)
-		printf("%-13s %s — %s (%.8s)\n", fr ? "Origine" : "Origin",
+		line(fr ? "Origine" : "Origin", "%s — %s (%.8s)",
 		    json_string_value(json_object_get(o, "nation")),
 		    json_string_value(json_object_get(o, "name")),
 		    json_string_value(json_object_get(o, "node")));
-	printf("%-13s %s\n", fr ? "État" : "Status",
+	line(fr ? "État" : "Status", "%s",
 	    json_string_value(json_object_get(j, "status")));
 	if ((v = json_object_get(j, "supersedes")) != NULL)
-		printf("%-13s %s\n", fr ? "Remplace" : "Supersedes",
+		line(fr ? "Remplace" : "Supersedes", "%s",
 		    json_string_value(v));
 	if ((v = json_object_get(j, "superseded_by")) != NULL)
-		printf("%-13s %s\n", fr ? "Remplacée par" : "Superseded by",
+		line(fr ? "Remplacée par" : "Superseded by", "%s",
 		    json_string_value(v));
 	if ((v = json_object_get(j, "retracts")) != NULL)
-		printf("%-13s %s\n", fr ? "Retire" : "Retracts",
-		    json_string_value(v));
+		line(fr ? "Retire" : "Retracts", "%s", json_string_value(v));
 	if ((v = json_object_get(j, "retracted_by")) != NULL)
-		printf("%-13s %s\n", fr ? "Retirée par" : "Retracted by",
+		line(fr ? "Retirée par" : "Retracted by", "%s",
 		    json_string_value(v));
 	if ((v = json_object_get(j, "reason")) != NULL)
-		printf("%-13s %s\n", fr ? "Motif" : "Reason",
-		    json_string_value(v));
+		line(fr ? "Motif" : "Reason", "%s", json_string_value(v));
 	if (json_object_size(attrs) > 0)
 		printf("%s\n", fr ? "Attributs" : "Attributes");
 	json_object_foreach((json_t *)attrs, key, v) {
@@ -583,18 +603,6 @@ csv_field(const char *s)
 		putchar(*s);
 	}
 	putchar('"');
-}
-
-static void
-audience_text(const json_t *j, char *out, size_t n)
-{
-	const json_t *v = json_object_get(j, "audience");
-	size_t i, len = 0;
-
-	out[0] = '\0';
-	for (i = 0; i < json_array_size(v) && len + 4 < n; i++)
-		len += (size_t)snprintf(out + len, n - len, "%s%s", i ? "," : "",
-		    json_string_value(json_array_get(v, i)));
 }
 
 static int

@@ -48,7 +48,7 @@ int geo_utm_zone(double lat, double lon);
 
 /*
 ** UTM forward on WGS84 in the standard zone. Latitude must be in
-** [-80, 84] (polar UPS is not supported). *north is 1 in the northern
+** [-80, 84) (polar UPS is not supported). *north is 1 in the northern
 ** hemisphere (lat >= 0). Out-parameters are 0 on failure.
 */
 int geo_utm_from_latlon(double lat, double lon, int *zone, int *north,
@@ -65,7 +65,7 @@ int geo_latlon_from_utm(int zone, int north, double easting,
 /*
 ** MGRS text with digits (0..5) per coordinate, no spaces:
 ** "28PBB3648725798". Digits are truncated, as GeographicLib does.
-** Latitude must be in [-80, 84]. out needs GEO_MGRS_LEN bytes; it is ""
+** Latitude must be in [-80, 84). out needs GEO_MGRS_LEN bytes; it is ""
 ** on failure.
 */
 int geo_mgrs_format(double lat, double lon, int digits, char *out,

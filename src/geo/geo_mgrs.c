@@ -111,9 +111,10 @@ geo_mgrs_format(double lat, double lon, int digits, char *out, size_t n,
 		    "MGRS precision must be 0 to 5 digits, got %d", digits);
 	if ((rc = geo_check_latlon(lat, lon, d)) != DIB_OK)
 		return rc;
-	if (lat < -80 || lat > 84)
+	if (!(lat >= -80 && lat < 84))
 		return dib_fail(d, DIB_EINVAL, "lat", "MGRS covers latitudes "
-		    "-80 to 84 (polar UPS is not supported), got %g", lat);
+		    "-80 to 84 (84 excluded; polar UPS is not supported), "
+		    "got %g", lat);
 	if ((rc = geo_utm_from_latlon(lat, lon, &zone, &north, &e, &nn,
 	    d)) != DIB_OK)
 		return rc;
@@ -144,17 +145,22 @@ geo_mgrs_format(double lat, double lon, int digits, char *out, size_t n,
 	return DIB_OK;
 }
 
-/* The bands (letters) that the 100 km square col/irow meets in a zone. */
-static void
-bands_of_square(int col, int irow, char *out, size_t n)
+/*
+** The band nearest to band b that the 100 km square col/irow meets (its
+** letters repeat every 2000 km), or -1.
+*/
+static int
+nearest_band(int b, int col, int irow)
 {
-	size_t len = 0;
-	int b;
+	int k;
 
-	for (b = 0; b < 20 && len + 1 < n; b++)
-		if (band_row(b, col, irow) != -100)
-			out[len++] = bands[b];
-	out[len] = '\0';
+	for (k = 1; k < 20; k++) {
+		if (b - k >= 0 && band_row(b - k, col, irow) != -100)
+			return b - k;
+		if (b + k < 20 && band_row(b + k, col, irow) != -100)
+			return b + k;
+	}
+	return -1;
 }
 
 int
@@ -203,9 +209,8 @@ geo_mgrs_parse(const char *s, double *lat, double *lon, struct dib_diag *d)
 	snprintf(where, sizeof where, "%02d%c", zone, bands[band]);
 	if (*p == '\0')
 		return dib_fail(d, DIB_EINVAL, "coordinates",
-		    "grid zone %s alone is not a position: add the 100 km "
-		    "square letters and digits (e.g. %sBB3648725798)", where,
-		    where);
+		    "grid zone %s alone is not a position: add the two "
+		    "100 km square letters and the digits", where);
 	if (!isalpha((unsigned char)p[0]) || !isalpha((unsigned char)p[1]))
 		return dib_fail(d, DIB_EINVAL, "coordinates",
 		    "MGRS %s must be followed by two 100 km square letters",
@@ -238,13 +243,12 @@ geo_mgrs_parse(const char *s, double *lat, double *lon, struct dib_diag *d)
 		    "MGRS takes at most 5 digits per coordinate (1 m), got "
 		    "%zu", ndig / 2);
 	if ((r = band_row(band, col, irow)) == -100) {
-		char in[24];
+		int nb = nearest_band(band, col, irow);
 
-		bands_of_square(col, irow, in, sizeof in);
 		return dib_fail(d, DIB_EINVAL, "coordinates",
 		    "100 km square %.2s is not in latitude band %c of zone "
-		    "%d (it lies in band %s)", p, bands[band], zone,
-		    in[0] != '\0' ? in : "none");
+		    "%d (the nearest band it lies in is %c)", p, bands[band],
+		    zone, nb >= 0 ? bands[nb] : '?');
 	}
 	for (k = 0, unit = TILE; k < ndig / 2; k++) {
 		ex = ex * 10 + (dig[k] - '0');

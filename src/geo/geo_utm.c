@@ -130,22 +130,6 @@ geo_tm_inverse(double x, double y, double *lat, double *dlon)
 }
 
 int
-geo_check_latlon(double lat, double lon, struct dib_diag *d)
-{
-	if (isnan(lat))
-		return dib_fail(d, DIB_EINVAL, "lat", "must be a number");
-	if (isnan(lon))
-		return dib_fail(d, DIB_EINVAL, "lon", "must be a number");
-	if (!(lat >= -90 && lat <= 90))
-		return dib_fail(d, DIB_EINVAL, "lat",
-		    "must be in [-90, 90], got %g", lat);
-	if (!(lon >= -180 && lon <= 180))
-		return dib_fail(d, DIB_EINVAL, "lon",
-		    "must be in [-180, 180], got %g", lon);
-	return DIB_OK;
-}
-
-int
 geo_utm_zone(double lat, double lon)
 {
 	int ilon = (int)floor(lon), zone;
@@ -190,9 +174,10 @@ geo_utm_from_latlon(double lat, double lon, int *zone, int *north,
 	*easting = *northing = 0;
 	if ((rc = geo_check_latlon(lat, lon, d)) != DIB_OK)
 		return rc;
-	if (lat < -80 || lat > 84)
+	if (!(lat >= -80 && lat < 84))
 		return dib_fail(d, DIB_EINVAL, "lat", "UTM covers latitudes "
-		    "-80 to 84 (polar UPS is not supported), got %g", lat);
+		    "-80 to 84 (84 excluded; polar UPS is not supported), "
+		    "got %g", lat);
 	z = geo_utm_zone(lat, lon);
 	geo_tm_forward(lat, ang_norm(lon - zone_cm(z)), &x, &y);
 	*zone = z;

@@ -258,8 +258,8 @@ log_append(struct store *s, const struct log_signer *k, struct record *recs,
 	for (start = 0; start < n && rc == 0;) {
 		const char *aud = recs[idx[start]].audience;
 		uint8_t head[32];
-		uint64_t next;
-		int64_t log;
+		uint64_t next = 1;
+		int64_t log = -1;
 		size_t end = start;
 
 		if ((rc = open_log(s, k->origin, aud, &log, &next, head, d)) !=
@@ -455,7 +455,7 @@ verify_projection(struct store *s, struct log_verify_report *rep,
 	};
 	struct store *m = NULL;
 	sqlite3_stmt *st = NULL;
-	char sql[1024], path[4096];
+	char sql[2048], path[4096];
 	const char *file;
 	int rc, i;
 
@@ -490,9 +490,12 @@ verify_projection(struct store *s, struct log_verify_report *rep,
 
 		if (record_parse_body(sqlite3_column_blob(st, 2),
 		    (size_t)sqlite3_column_bytes(st, 2), &r, d) != 0) {
+			char why[sizeof d->msg + sizeof d->field + 4];
+
+			dib_diag_str(d, why, sizeof why);
 			rc = dib_fail(d, DIB_ETAMPER, "log", "log %lld seq %lld: "
-			    "unreadable record: %s", (long long)log,
-			    (long long)seq, d->msg);
+			    "unreadable record: %.300s", (long long)log,
+			    (long long)seq, why);
 			goto out;
 		}
 		snprintf(r.audience, sizeof r.audience, "-");
@@ -502,7 +505,7 @@ verify_projection(struct store *s, struct log_verify_report *rep,
 	sqlite3_finalize(st);
 	st = NULL;
 	for (i = 0; i < 3; i++) {
-		char a[400], b[400];
+		char a[300], b[300];
 		int64_t diff;
 
 		snprintf(a, sizeof a, compare[i][1], "main", "main");

@@ -24,6 +24,21 @@ record_clear(struct record *r)
 
 /* ---- geometry ---- */
 
+/*
+** Positions are stored with 7 decimals (1 cm); the projection must hold
+** what a reader of the stored bytes gets, so round through the same text.
+*/
+static double
+quantize(double v)
+{
+	char s[48];
+
+	if (!isfinite(v) || fabs(v) > 1e6)
+		return v;
+	snprintf(s, sizeof s, "%.7f", v);
+	return strtod(s, NULL);
+}
+
 static int
 check_position(const json_t *pos, const char *field, struct record *r,
     struct dib_diag *d)
@@ -43,8 +58,8 @@ check_position(const json_t *pos, const char *field, struct record *r,
 	    !json_is_number(json_array_get(pos, 2))))
 		return dib_fail(d, DIB_EINVAL, field,
 		    "coordinates must be numbers");
-	lon = json_number_value(x);
-	lat = json_number_value(y);
+	lon = quantize(json_number_value(x));
+	lat = quantize(json_number_value(y));
 	if (!(lon >= -180.0 && lon <= 180.0))
 		return dib_fail(d, DIB_EINVAL, field,
 		    "longitude must be in [-180, 180], got %g (GeoJSON puts "
@@ -174,6 +189,7 @@ add_coord(struct buf *b, double v)
 	return buf_add(b, s, n);
 }
 
+/* depth 0: one position [x, y(, z)]; 1: a list of them; 2: rings. */
 static int
 add_positions(struct buf *b, const json_t *a, int depth)
 {
@@ -200,8 +216,10 @@ add_geometry(struct buf *b, const json_t *g, int geom)
 	int rc = buf_printf(b, "{\"type\":\"%s\",\"coordinates\":",
 	    names[geom]);
 
+	/* A Point is one position, a LineString a list, a Polygon a list
+	 * of lists. */
 	return rc | add_positions(b, json_object_get(g, "coordinates"),
-	    geom) | buf_addc(b, '}');
+	    geom - 1) | buf_addc(b, '}');
 }
 
 /* ---- encoding ---- */

@@ -145,7 +145,10 @@ int model_load(const char *text, size_t len, struct model **out,
 /* The default model, data/model.json embedded in the binary. */
 int model_load_default(struct model **out, struct dib_diag *d);
 
-/* A model file on disk; DIB_EIO (field = path) if it cannot be read. */
+/*
+** A model file on disk: DIB_ENOTFOUND or DIB_EIO (field = path) if it
+** cannot be read, else as model_load().
+*/
 int model_load_file(const char *path, struct model **out,
     struct dib_diag *d);
 

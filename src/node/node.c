@@ -195,7 +195,7 @@ int
 node_open(const char *dir, struct node **out, struct dib_diag *d)
 {
 	struct node *n;
-	char db[2100], hex[65], v[NODE_NAME_MAX * 4 + 1];
+	char db[2100], hex[65];
 	sqlite3_stmt *st = NULL;
 	struct stat sb;
 	int rc;
@@ -220,8 +220,7 @@ node_open(const char *dir, struct node **out, struct dib_diag *d)
 	    (rc = store_open(db, 0, &n->store, d)) != 0)
 		goto fail;
 	store_meta_get(n->store, "nation", n->nation, sizeof n->nation);
-	store_meta_get(n->store, "name", v, sizeof v);
-	snprintf(n->name, sizeof n->name, "%s", v);
+	store_meta_get(n->store, "name", n->name, sizeof n->name);
 	store_meta_get(n->store, "node_id", n->id, sizeof n->id);
 	store_meta_get(n->store, "created_at", n->created, sizeof n->created);
 	if (strcmp(util_hex(n->signer.pk, 32, hex), n->id) != 0) {

@@ -30,7 +30,7 @@ struct node {
 	struct model *model;            /* the node's model */
 	struct log_signer signer;       /* key and origin row */
 	char nation[3];                 /* ISO 3166-1 alpha-2 */
-	char name[NODE_NAME_MAX + 1];   /* "Zone militaire n°4 — PC ..." */
+	char name[NODE_NAME_MAX * 4 + 1]; /* UTF-8: "Zone militaire n°4 ..." */
 	char id[65];                    /* public key, hex */
 	char created[40];               /* RFC 3339 */
 };

@@ -450,8 +450,8 @@ util_audience_parse(const char *s, char *out, struct dib_diag *d)
 	qsort(codes, (size_t)n, sizeof codes[0], code_cmp);
 	for (i = 0; i < n; i++) {
 		if (i)
-			strncat(out, ",", 2);
-		strncat(out, codes[i], 3);
+			out[3 * i - 1] = ',';
+		memcpy(out + 3 * i, codes[i], 3);   /* with its NUL */
 	}
 	return DIB_OK;
 }

@@ -1,0 +1,436 @@
+/*
+** Ingest and query benchmark of the node core, side by side with a raw
+** SQLite ceiling in the same run (the machine is shared and noisy: the
+** ratio is what counts).
+**
+**   library: JSON text -> parse -> validate against the model -> encode ->
+**            sign per block -> store -> project (time + spatial indexes) ->
+**            durable commit (WAL, synchronous=FULL), 1,000 per block
+**   raw:     the same encoded rows by plain prepared inserts, 1,000 per
+**            transaction, one table with a unique id index and a time index
+**
+** Prints a table and writes a JSON list of {name, value, unit,
+** baseline_name, baseline_value, ratio}.
+*/
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "demo/demo.h"
+#include "log/record.h"
+#include "model/model.h"
+#include "node/node.h"
+#include "store/query.h"
+#include "util/util.h"
+
+#define BATCH 1000
+
+struct result {
+	const char *name;
+	double value;
+	const char *unit;
+	const char *baseline_name;
+	double baseline_value;
+};
+
+static struct result results[16];
+static int nresults;
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+add_result(const char *name, double v, const char *unit, const char *bname,
+    double bv)
+{
+	results[nresults++] = (struct result){name, v, unit, bname, bv};
+}
+
+static long long
+file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (long long)sb.st_size : 0;
+}
+
+static void
+die(const char *what, const struct dib_diag *d)
+{
+	fprintf(stderr, "bench: %s: %s: %s\n", what, d ? d->field : "",
+	    d ? d->msg : "");
+	exit(1);
+}
+
+static void
+rmtree(const char *dir)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench: cannot remove %s\n", dir);
+}
+
+/* The inputs: JSON texts of typical records, made before timing. */
+static char **texts;
+static size_t *lens;
+
+static void
+make_inputs(const struct model *m, size_t n, int days)
+{
+	struct demo_gen *g = demo_gen_new(m, "SN", 7, days,
+	    (int)(n / days + 1));
+	size_t i;
+
+	texts = calloc(n, sizeof *texts);
+	lens = calloc(n, sizeof *lens);
+	for (i = 0; i < n; i++) {
+		json_t *j = demo_gen_next(g);
+
+		if (j == NULL) {
+			demo_gen_free(g);
+			g = demo_gen_new(m, "SN", 7 + i, days,
+			    (int)(n / days + 1));
+			j = demo_gen_next(g);
+		}
+		texts[i] = json_dumps(j, JSON_COMPACT);
+		lens[i] = strlen(texts[i]);
+		json_decref(j);
+	}
+	demo_gen_free(g);
+}
+
+static double
+bench_library(const char *dir, size_t n, struct node **out)
+{
+	struct dib_diag d = {0};
+	struct node *node = NULL;
+	struct record *recs = calloc(BATCH, sizeof *recs);
+	double t0;
+	size_t i, k;
+
+	if (node_init(dir, "SN", "Banc d'essai — PC Tambacounda", &d) != 0 ||
+	    node_open(dir, &node, &d) != 0)
+		die("node", &d);
+	t0 = now_s();
+	for (i = 0; i < n; i += BATCH) {
+		size_t m = n - i < BATCH ? n - i : BATCH;
+
+		for (k = 0; k < m; k++) {
+			json_error_t je;
+			json_t *j = json_loadb(texts[i + k], lens[i + k], 0,
+			    &je);
+
+			if (j == NULL || record_from_json(node->model, j,
+			    node->nation, NULL, &recs[k], &d) != 0)
+				die("record", &d);
+			json_decref(j);
+		}
+		if (node_append(node, recs, m, &d) != 0)
+			die("append", &d);
+		for (k = 0; k < m; k++)
+			record_clear(&recs[k]);
+		if (isatty(2) && (i / BATCH) % 50 == 0)
+			fprintf(stderr, "\r  library: %zu/%zu", i, n);
+	}
+	t0 = now_s() - t0;
+	if (isatty(2))
+		fputc('\n', stderr);
+	free(recs);
+	*out = node;
+	return (double)n / t0;
+}
+
+/* The same rows, the encoded bodies, through plain prepared inserts. */
+static double
+bench_raw(const char *path, size_t n, sqlite3 **out)
+{
+	struct dib_diag d = {0};
+	struct node *tmp = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	struct record r;
+	char tdir[4400];
+	unsigned char **bodies = calloc(n, sizeof *bodies);
+	size_t *blen = calloc(n, sizeof *blen);
+	int64_t *ts = calloc(n, sizeof *ts);
+	uint8_t (*ids)[16] = calloc(n, 16);
+	double *lon = calloc(n, sizeof *lon), *lat = calloc(n, sizeof *lat);
+	char (*cats)[128] = calloc(n, 128);
+	double t0;
+	size_t i;
+
+	/* Encode once, outside the timing, with a scratch node's model. */
+	snprintf(tdir, sizeof tdir, "%s.model", path);
+	if (node_init(tdir, "SN", "scratch", &d) != 0 ||
+	    node_open(tdir, &tmp, &d) != 0)
+		die("scratch", &d);
+	for (i = 0; i < n; i++) {
+		json_t *j = json_loadb(texts[i], lens[i], 0, NULL);
+
+		if (record_from_json(tmp->model, j, "SN", NULL, &r, &d) != 0)
+			die("record", &d);
+		bodies[i] = r.body;
+		blen[i] = r.body_len;
+		ts[i] = r.t;
+		memcpy(ids[i], r.id, 16);
+		lon[i] = r.lon;
+		lat[i] = r.lat;
+		memcpy(cats[i], r.category, 128);
+		json_decref(j);
+	}
+	node_close(tmp);
+	rmtree(tdir);
+
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	    "CREATE TABLE raw(id BLOB NOT NULL, t INTEGER NOT NULL, category "
+	    "TEXT NOT NULL, lon REAL, lat REAL, body BLOB NOT NULL);"
+	    "CREATE UNIQUE INDEX raw_id ON raw(id);"
+	    "CREATE INDEX raw_t ON raw(t);", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO raw VALUES(?1, ?2, ?3, ?4, ?5, "
+	    "?6)", -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "bench: raw: %s\n", sqlite3_errmsg(db));
+		exit(1);
+	}
+	t0 = now_s();
+	for (i = 0; i < n; i++) {
+		if (i % BATCH == 0)
+			sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+		sqlite3_bind_blob(st, 1, ids[i], 16, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, ts[i]);
+		sqlite3_bind_text(st, 3, cats[i], -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 4, lon[i]);
+		sqlite3_bind_double(st, 5, lat[i]);
+		sqlite3_bind_blob(st, 6, bodies[i], (int)blen[i],
+		    SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			fprintf(stderr, "bench: raw insert: %s\n",
+			    sqlite3_errmsg(db));
+			exit(1);
+		}
+		sqlite3_reset(st);
+		if (i % BATCH == BATCH - 1 || i == n - 1)
+			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	}
+	t0 = now_s() - t0;
+	sqlite3_finalize(st);
+	for (i = 0; i < n; i++)
+		free(bodies[i]);
+	free(bodies);
+	free(blen);
+	free(ts);
+	free(ids);
+	free(lon);
+	free(lat);
+	free(cats);
+	*out = db;
+	return (double)n / t0;
+}
+
+/* Random 0.3° boxes around the border, random 7-day windows. */
+struct qbox {
+	double w, s, e, n;
+	int64_t from, to;
+};
+
+static struct qbox
+random_box(unsigned *seed, int days)
+{
+	static const double centres[][2] = {{-12.2, 14.47}, {-11.41, 12.91},
+	    {-11.41, 12.62}, {-12.24, 14.76}, {-11.7, 13.9}, {-13.67, 13.77}};
+	struct qbox q;
+	int c = rand_r(seed) % 6;
+	double jx = (rand_r(seed) % 1000) / 1000.0 * 0.2 - 0.1;
+	double jy = (rand_r(seed) % 1000) / 1000.0 * 0.2 - 0.1;
+	int day = rand_r(seed) % (days > 7 ? days - 7 : 1);
+
+	q.w = centres[c][0] + jx - 0.15;
+	q.e = centres[c][0] + jx + 0.15;
+	q.s = centres[c][1] + jy - 0.15;
+	q.n = centres[c][1] + jy + 0.15;
+	q.from = DEMO_START_MS + (int64_t)day * 86400000LL;
+	q.to = q.from + 7 * 86400000LL - 1;
+	return q;
+}
+
+static double
+bench_query_library(struct node *n, int days, double secs, double *hits)
+{
+	struct dib_diag d = {0};
+	unsigned seed = 42;
+	double t0 = now_s(), el;
+	long q = 0;
+	size_t total = 0;
+
+	do {
+		struct qbox b = random_box(&seed, days);
+		struct store_query sq = {1, b.w, b.s, b.e, b.n, 1, 1, b.from,
+		    b.to, NULL, 0};
+		struct store_hit *h = NULL;
+		size_t cnt;
+
+		if (store_query(n->store, &sq, &h, &cnt, &d) != 0)
+			die("query", &d);
+		total += cnt;
+		free(h);
+		q++;
+	} while ((el = now_s() - t0) < secs);
+	*hits = (double)total / q;
+	return q / el;
+}
+
+static double
+bench_query_raw(sqlite3 *db, int days, double secs)
+{
+	sqlite3_stmt *st;
+	unsigned seed = 42;
+	double t0 = now_s(), el;
+	long q = 0;
+
+	sqlite3_prepare_v2(db, "SELECT id, body FROM raw WHERE t BETWEEN ?1 "
+	    "AND ?2 AND lon BETWEEN ?3 AND ?4 AND lat BETWEEN ?5 AND ?6", -1,
+	    &st, NULL);
+	do {
+		struct qbox b = random_box(&seed, days);
+
+		sqlite3_bind_int64(st, 1, b.from);
+		sqlite3_bind_int64(st, 2, b.to);
+		sqlite3_bind_double(st, 3, b.w);
+		sqlite3_bind_double(st, 4, b.e);
+		sqlite3_bind_double(st, 5, b.s);
+		sqlite3_bind_double(st, 6, b.n);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			;
+		sqlite3_reset(st);
+		q++;
+	} while ((el = now_s() - t0) < secs);
+	sqlite3_finalize(st);
+	return q / el;
+}
+
+static void
+write_json(const char *path)
+{
+	json_t *a = json_array();
+	int i;
+
+	for (i = 0; i < nresults; i++)
+		json_array_append_new(a, json_pack("{s:s, s:f, s:s, s:s, s:f, "
+		    "s:f}", "name", results[i].name, "value", results[i].value,
+		    "unit", results[i].unit, "baseline_name",
+		    results[i].baseline_name, "baseline_value",
+		    results[i].baseline_value, "ratio",
+		    results[i].baseline_value != 0 ? results[i].value /
+		    results[i].baseline_value : 0.0));
+	if (json_dump_file(a, path, JSON_INDENT(2) | JSON_REAL_PRECISION(6))
+	    != 0)
+		fprintf(stderr, "bench: cannot write %s\n", path);
+	json_decref(a);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *out = "bench/results/latest.json";
+	size_t n = 1000000;
+	int days = 365, i;
+	double qsecs = 5;
+	char dir[4096], lib[4200], raw[4200], db[4300];
+	struct node *node = NULL;
+	sqlite3 *rdb = NULL;
+	double lrate, rrate, lq, rq, hits;
+	long long lbytes, rbytes;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quick") == 0) {
+			n = 100000;
+			qsecs = 2;
+		} else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
+			out = argv[++i];
+		} else if (strcmp(argv[i], "--records") == 0 && i + 1 < argc) {
+			n = strtoul(argv[++i], NULL, 10);
+		}
+	}
+	snprintf(dir, sizeof dir, "%s", "bench/results/tmp");
+	rmtree(dir);
+	mkdir("bench/results", 0755);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		perror(dir);
+		return 1;
+	}
+	snprintf(lib, sizeof lib, "%s/node", dir);
+	snprintf(raw, sizeof raw, "%s/raw.db", dir);
+
+	fprintf(stderr, "bench: making %zu typical records...\n", n);
+	{
+		struct model *m = NULL;
+		struct dib_diag d = {0};
+
+		if (model_load_default(&m, &d) != 0)
+			die("model", &d);
+		make_inputs(m, n, days);
+		model_free(m);
+	}
+	fprintf(stderr, "bench: raw SQLite ceiling...\n");
+	rrate = bench_raw(raw, n, &rdb);
+	fprintf(stderr, "bench: diboli library ingest...\n");
+	lrate = bench_library(lib, n, &node);
+
+	sqlite3_exec(rdb, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	sqlite3_exec(node->store->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+	    NULL, NULL);
+	snprintf(db, sizeof db, "%s/%s", lib, NODE_DB);
+	lbytes = file_size(db);
+	rbytes = file_size(raw);
+
+	fprintf(stderr, "bench: bbox + 7-day queries...\n");
+	lq = bench_query_library(node, days, qsecs, &hits);
+	rq = bench_query_raw(rdb, days, qsecs);
+
+	add_result("ingest_records_per_s", lrate, "records/s",
+	    "raw_sqlite_insert_records_per_s", rrate);
+	add_result("bytes_per_record", (double)lbytes / n, "bytes",
+	    "raw_sqlite_bytes_per_record", (double)rbytes / n);
+	add_result("bbox_7day_queries_per_s", lq, "queries/s",
+	    "raw_sqlite_time_index_queries_per_s", rq);
+
+	printf("\n%-34s %14s %14s %8s\n", "benchmark", "diboli",
+	    "baseline", "ratio");
+	printf("%-34s %14.0f %14.0f %8.2f   (goal >= 0.50)\n",
+	    "ingest, records/s", lrate, rrate, lrate / rrate);
+	printf("%-34s %14.0f %14.0f %8.2f\n", "bytes per record on disk",
+	    (double)lbytes / n, (double)rbytes / n,
+	    (double)lbytes / (double)rbytes);
+	printf("%-34s %14.1f %14.1f %8.2f   (%.1f hits/query)\n",
+	    "bbox + 7-day queries/s", lq, rq, lq / rq, hits);
+	printf("records: %zu over %d days; baseline: plain prepared SQLite "
+	    "inserts, 1,000/txn,\nunique id + time index, no validation, "
+	    "signature or spatial index.\n", n, days);
+	write_json(out);
+	printf("results written to %s\n", out);
+
+	node_close(node);
+	sqlite3_close(rdb);
+	rmtree(dir);
+	for (size_t k = 0; k < n; k++)
+		free(texts[k]);
+	free(texts);
+	free(lens);
+	return 0;
+}

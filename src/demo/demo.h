@@ -1,0 +1,48 @@
+/*
+** Synthetic, deterministic situations for demos, tests and benchmarks:
+** plausible events at the real places of the Senegal–Mali border, from
+** 20 February 2025 on. No person is ever named.
+*/
+#ifndef DIB_DEMO_H
+#define DIB_DEMO_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "util/err.h"
+
+struct model;
+struct node;
+struct demo_gen;
+
+#define DEMO_START_MS 1740009600000LL   /* 2025-02-20T00:00:00Z */
+
+/*
+** A generator of record inputs (JSON, as for node_add) for a node of
+** nation, seeded by seed, spread over days from DEMO_START_MS on, about
+** per_day records a day. Free with demo_gen_free().
+*/
+struct demo_gen *demo_gen_new(const struct model *m, const char *nation,
+    uint64_t seed, int days, int per_day);
+void demo_gen_free(struct demo_gen *g);
+
+/*
+** The next record input in time order (new reference), or NULL when the
+** days are over. The same seed gives the same stream.
+*/
+json_t *demo_gen_next(struct demo_gen *g);
+
+/* The id that the seeded record should carry (deterministic). */
+void demo_gen_id(struct demo_gen *g, uint8_t id[16]);
+
+/*
+** Fill node n with days of records (seed s), in blocks of one day.
+** progress, if not NULL, is called after each day. Returns the count
+** appended in *count.
+*/
+int demo_seed(struct node *n, int days, uint64_t seed,
+    void (*progress)(void *, int, int), void *arg, int64_t *count,
+    struct dib_diag *d);
+
+#endif
