@@ -53,7 +53,8 @@ describe(const struct model_category *c, const char *key, char *buf,
 		o += (size_t)snprintf(buf + o, n - o, ", %s", unit);
 	bits = model_attr_range(c, key, &min, &max);
 	if (o < n && bits == 3)
-		o += (size_t)snprintf(buf + o, n - o, ", %.15g..%.15g", min, max);
+		o += (size_t)snprintf(buf + o, n - o, ", %.15g..%.15g", min,
+		    max);
 	else if (o < n && bits == 1)
 		o += (size_t)snprintf(buf + o, n - o, ", >= %.15g", min);
 	else if (o < n && bits == 2)

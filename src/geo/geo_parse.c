@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "geo/geo.h"
 
@@ -246,6 +247,12 @@ lex(const char *s, struct tok *toks, int *ntok, struct dib_diag *d)
 		    isdigit((unsigned char)s[i]) || s[i] == '.') {
 			i += n;
 			t->sign = n != 0 ? sign : 0;
+			if (n != 0 && strncasecmp(s + i, "nan", 3) == 0)
+				return dib_fail(d, DIB_EINVAL, FIELD,
+				    "NaN is not a coordinate");
+			if (n != 0 && strncasecmp(s + i, "inf", 3) == 0)
+				return dib_fail(d, DIB_EINVAL, FIELD,
+				    "infinity is not a coordinate");
 			if (n != 0 && !isdigit((unsigned char)s[i]) &&
 			    s[i] != '.')
 				return dib_fail(d, DIB_EINVAL, FIELD,
@@ -585,35 +592,32 @@ parse_utm(const struct tok *t, int nt, double *lat, double *lon,
 }
 
 /*
-** Digits, then at least two letters, then digits: an MGRS reference; or
-** a grid zone alone (28P), which is not a hemisphere (14N).
+** Digits, then at least two letters: an MGRS reference (its parser tells
+** what is wrong with the rest); or a grid zone alone (28P), which is not
+** a hemisphere (14N). The zone's digits are contiguous: "14 12 NE" is not
+** a zone 1412.
 */
 static int
 looks_mgrs(const char *s)
 {
-	size_t nd = 0, nl = 0, nt = 0;
-	const char *p;
+	const char *p = s + strspn(s, " \t");
+	size_t nd, nl = 0;
+	char letter = 0;
 
-	for (p = s; *p != '\0'; p++) {
+	nd = strspn(p, "0123456789");
+	if (nd == 0)
+		return 0;
+	for (p += nd; *p != '\0'; p++) {
 		if (*p == ' ' || *p == '\t')
 			continue;
-		if (isdigit((unsigned char)*p)) {
-			if (nl == 0)
-				nd++;
-			else
-				nt++;
-		} else if (isalpha((unsigned char)*p) && nt == 0)
-			nl++;
-		else
-			return 0;
+		if (!isalpha((unsigned char)*p))
+			break;
+		letter = *p;
+		if (++nl == 2)
+			return 1;
 	}
-	if (nd > 0 && nl == 1 && nt == 0) {
-		p = s + strlen(s);
-		while (p > s && !isalpha((unsigned char)p[-1]))
-			p--;
-		return strchr("NSEWnsew", p[-1]) == NULL;
-	}
-	return nd > 0 && nl >= 2;
+	return nd <= 2 && nl == 1 && *p == '\0' &&
+	    strchr("NSEWnsew", letter) == NULL;
 }
 
 int

@@ -204,13 +204,12 @@ write_block(struct store *s, const struct log_signer *k, int64_t log,
 		int64_t seq = (int64_t)h.first_seq + (int64_t)i;
 
 		st = store_stmt(s, ST_ENTRY_INSERT);
-		sqlite3_bind_int64(st, 1, log);
-		sqlite3_bind_int64(st, 2, seq);
-		sqlite3_bind_blob(st, 3, r->body, (int)r->body_len,
+		sqlite3_bind_int64(st, 1, STORE_ENTRY_KEY(log, seq));
+		sqlite3_bind_blob(st, 2, r->body, (int)r->body_len,
 		    SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return store_dberr(s, d, "entry");
-		if ((rc = store_project(s, log, seq, r, d)) != 0)
+		if ((rc = store_project(s, log, seq, r, 1, d)) != 0)
 			return rc;
 	}
 	*next += n;
@@ -343,9 +342,9 @@ verify_log(struct store *s, const struct logrow *l,
 
 	if (sqlite3_prepare_v2(s->db, "SELECT first_seq, count, header, sig, "
 	    "hash FROM blocks WHERE log = ?1 ORDER BY first_seq", -1, &bs,
-	    NULL) != SQLITE_OK || sqlite3_prepare_v2(s->db, "SELECT seq, "
-	    "body FROM entries WHERE log = ?1 AND seq >= ?2 AND seq < ?3 "
-	    "ORDER BY seq", -1, &es, NULL) != SQLITE_OK) {
+	    NULL) != SQLITE_OK || sqlite3_prepare_v2(s->db, "SELECT k & "
+	    "0xffffffffff, body FROM entries WHERE k >= ?1 AND k < ?2 "
+	    "ORDER BY k", -1, &es, NULL) != SQLITE_OK) {
 		rc = store_dberr(s, d, "verify");
 		goto out;
 	}
@@ -392,9 +391,8 @@ verify_log(struct store *s, const struct logrow *l,
 		}
 		crypto_generichash_init(&hs, NULL, 0, 32);
 		sqlite3_reset(es);
-		sqlite3_bind_int64(es, 1, l->id);
-		sqlite3_bind_int64(es, 2, first);
-		sqlite3_bind_int64(es, 3, first + count);
+		sqlite3_bind_int64(es, 1, STORE_ENTRY_KEY(l->id, first));
+		sqlite3_bind_int64(es, 2, STORE_ENTRY_KEY(l->id, first + count));
 		while (sqlite3_step(es) == SQLITE_ROW) {
 			if (sqlite3_column_int64(es, 0) != seq++)
 				break;
@@ -475,10 +473,10 @@ verify_projection(struct store *s, struct log_verify_report *rep,
 	    "INSERT INTO main.origins SELECT * FROM node.origins;"
 	    "INSERT INTO main.logs SELECT * FROM node.logs", d)) != 0)
 		goto out;
-	if (sqlite3_prepare_v2(m->db, "SELECT e.log, e.seq, e.body FROM "
-	    "node.blocks b JOIN node.entries e ON e.log = b.log AND e.seq >= "
-	    "b.first_seq AND e.seq < b.first_seq + b.count "
-	    "ORDER BY b.received_at, b.log, e.seq", -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(m->db, "SELECT e.k >> 40, e.k & 0xffffffffff, "
+	    "e.body FROM node.blocks b JOIN node.entries e ON e.k >= "
+	    "(b.log << 40) + b.first_seq AND e.k < (b.log << 40) + "
+	    "b.first_seq + b.count ORDER BY b.received_at, e.k", -1, &st, NULL) !=
 	    SQLITE_OK) {
 		rc = store_dberr(m, d, "verify");
 		goto out;
@@ -499,7 +497,7 @@ verify_projection(struct store *s, struct log_verify_report *rep,
 			goto out;
 		}
 		snprintf(r.audience, sizeof r.audience, "-");
-		if ((rc = store_project(m, log, seq, &r, d)) != 0)
+		if ((rc = store_project(m, log, seq, &r, 0, d)) != 0)
 			goto out;
 	}
 	sqlite3_finalize(st);

@@ -25,18 +25,23 @@ record_clear(struct record *r)
 /* ---- geometry ---- */
 
 /*
-** Positions are stored with 7 decimals (1 cm); the projection must hold
-** what a reader of the stored bytes gets, so round through the same text.
+** Positions are stored with 7 decimals (1 cm), written from the integer
+** q = round(v * 1e7); q / 1e7 is the double that reading that text gives
+** back (IEEE division is correctly rounded), so the projection holds
+** exactly what a reader of the stored bytes gets.
 */
+static int64_t
+coord_units(double v)
+{
+	return llround(v * 1e7);
+}
+
 static double
 quantize(double v)
 {
-	char s[48];
-
 	if (!isfinite(v) || fabs(v) > 1e6)
 		return v;
-	snprintf(s, sizeof s, "%.7f", v);
-	return strtod(s, NULL);
+	return (double)coord_units(v) / 1e7;
 }
 
 static int
@@ -174,19 +179,30 @@ record_check_geometry(const json_t *g, struct record *r, struct dib_diag *d)
 static int
 add_coord(struct buf *b, double v)
 {
-	char s[40];
-	size_t n;
+	int64_t q = coord_units(v);
+	uint64_t u = (uint64_t)(q < 0 ? -q : q), ip = u / 10000000;
+	unsigned frac = (unsigned)(u % 10000000);
+	char s[40], *p = s + sizeof s;
+	int digits = 7;
 
-	n = (size_t)snprintf(s, sizeof s, "%.7f", v);
-	while (n > 1 && s[n - 1] == '0')
-		n--;
-	if (s[n - 1] == '.')
-		n--;
-	if (n == 2 && s[0] == '-' && s[1] == '0') {
-		s[0] = '0';
-		n = 1;
+	/* Fraction digits right to left, dropping trailing zeros. */
+	while (digits > 0 && frac % 10 == 0) {
+		frac /= 10;
+		digits--;
 	}
-	return buf_add(b, s, n);
+	if (digits > 0) {
+		while (digits-- > 0) {
+			*--p = (char)('0' + frac % 10);
+			frac /= 10;
+		}
+		*--p = '.';
+	}
+	do
+		*--p = (char)('0' + ip % 10);
+	while ((ip /= 10) > 0);
+	if (q < 0)
+		*--p = '-';
+	return buf_add(b, p, (size_t)(s + sizeof s - p));
 }
 
 /* depth 0: one position [x, y(, z)]; 1: a list of them; 2: rings. */
@@ -213,8 +229,10 @@ static int
 add_geometry(struct buf *b, const json_t *g, int geom)
 {
 	static const char *names[] = {"", "Point", "LineString", "Polygon"};
-	int rc = buf_printf(b, "{\"type\":\"%s\",\"coordinates\":",
-	    names[geom]);
+	int rc = buf_adds(b, "{\"type\":\"");
+
+	rc |= buf_adds(b, names[geom]);
+	rc |= buf_adds(b, "\",\"coordinates\":");
 
 	/* A Point is one position, a LineString a list, a Polygon a list
 	 * of lists. */
@@ -423,13 +441,17 @@ record_from_json(const struct model *m, const json_t *in,
 		util_uuid7(util_now_ms(), r->id);
 
 	/* The body: fixed key order, so equal input encodes alike. */
-	rc = buf_printf(&b, "{\"id\":\"%s\",\"kind\":",
-	    util_uuid_format(r->id, idtxt));
+	rc = buf_adds(&b, "{\"id\":\"");
+	rc |= buf_adds(&b, util_uuid_format(r->id, idtxt));
+	rc |= buf_adds(&b, "\",\"kind\":");
 	rc |= buf_add_json_string(&b, r->kind);
 	rc |= buf_adds(&b, ",\"category\":");
 	rc |= buf_add_json_string(&b, r->category);
-	rc |= buf_printf(&b, ",\"observed_at\":\"%s\",\"precedence\":\"%s\"",
-	    util_time_format(r->t, ts, sizeof ts), model_prec_name(r->prec));
+	rc |= buf_adds(&b, ",\"observed_at\":\"");
+	rc |= buf_adds(&b, util_time_format(r->t, ts, sizeof ts));
+	rc |= buf_adds(&b, "\",\"precedence\":\"");
+	rc |= buf_adds(&b, model_prec_name(r->prec));
+	rc |= buf_addc(&b, '"');
 	if (geom != NULL) {
 		rc |= buf_adds(&b, ",\"geometry\":");
 		rc |= add_geometry(&b, geom, r->geom);

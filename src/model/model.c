@@ -17,7 +17,7 @@
 #include "util/embed.h"
 
 #define CHUNK_SIZE (64 * 1024)
-#define HASH_CAP 4096           /* a power of two, >= 2 * MODEL_MAX_CATEGORIES */
+#define HASH_CAP 4096           /* a power of two, >= 2 * max categories */
 #define LABEL_MAX 200           /* characters of a label */
 #define DESC_MAX 2000           /* characters of a description */
 #define UNIT_MAX 16
@@ -298,8 +298,9 @@ check_members(struct loader *ld, const json_t *o, const char *const *allowed)
 		if (key[0] == '_' || find_name(allowed, key) >= 0)
 			continue;
 		return lfail(ld, DIB_EINVAL, plain_name(key) ? key : NULL,
-		    "unknown member %s (expected %s)", model_quote(key, strlen(key), q, sizeof q),
-		    list_names(allowed, list, sizeof list));
+		    "unknown member %s (expected %s)", model_quote(key,
+		    strlen(key), q, sizeof q), list_names(allowed, list,
+		    sizeof list));
 	}
 	return 0;
 }
@@ -859,17 +860,48 @@ parse_category(struct loader *ld, const json_t *j,
 	return parse_children(ld, j, c);
 }
 
+/*
+** Where an extension's category id goes: *parent, or NULL for a new root.
+** The id must be new and its parent an existing group.
+*/
+static int
+ext_parent(struct loader *ld, const char *id, struct model_category **parent)
+{
+	const struct model_category *found;
+	const char *dot = strrchr(id, '.');
+	char pid[MODEL_ID_MAX + 1], q[128];
+
+	*parent = NULL;
+	if (model_find(ld->m, id) != NULL)
+		return lfail(ld, DIB_EINVAL, "id", "%s is already in the "
+		    "default model", model_quote(id, strlen(id), q,
+		    sizeof q));
+	if (dot == NULL)
+		return 0;
+	memcpy(pid, id, (size_t)(dot - id));
+	pid[dot - id] = '\0';
+	if ((found = model_find(ld->m, pid)) == NULL)
+		return lfail(ld, DIB_EINVAL, "id", "no category \"%s\" to "
+		    "place %s under", pid, model_quote(id, strlen(id), q,
+		    sizeof q));
+	if (found->child == NULL)
+		return lfail(ld, DIB_EINVAL, "id", "\"%s\" is a leaf "
+		    "category: records use it, so it cannot take children",
+		    pid);
+	/* The model is ours while loading: the const may go. */
+	*parent = (struct model_category *)found;
+	return 0;
+}
+
 /* The "categories" of a model file; ext places each by its id. */
 static int
 parse_roots(struct loader *ld, const json_t *root, int ext)
 {
 	const json_t *v = json_object_get(root, "categories"), *e;
-	const struct model_category *found;
 	struct model_category *parent;
-	const char *id, *dot;
-	char pid[MODEL_ID_MAX + 1], q[128];
+	const char *id;
 	size_t i, old;
-	int rc = 0;
+	int rc;
 
 	if (v == NULL)
 		return lfail(ld, DIB_EINVAL, "categories", "is required");
@@ -884,43 +916,17 @@ parse_roots(struct loader *ld, const json_t *root, int ext)
 		e = json_array_get(v, i);
 		id = jstr(json_object_get(e, "id"));
 		parent = NULL;
-		if (ext && id != NULL && valid_id(id, 1)) {
-			if (model_find(ld->m, id) != NULL) {
-				rc = lfail(ld, DIB_EINVAL, "id", "%s is "
-				    "already in the default model",
-				    model_quote(id, strlen(id), q, sizeof q));
-				goto out;
-			}
-			if ((dot = strrchr(id, '.')) != NULL) {
-				memcpy(pid, id, (size_t)(dot - id));
-				pid[dot - id] = '\0';
-				found = model_find(ld->m, pid);
-				if (found == NULL) {
-					rc = lfail(ld, DIB_EINVAL, "id", "no "
-					    "category \"%s\" to place %s "
-					    "under", pid, model_quote(id,
-					    strlen(id), q, sizeof q));
-					goto out;
-				}
-				if (found->child == NULL) {
-					rc = lfail(ld, DIB_EINVAL, "id", "\"%s\" "
-					    "is a leaf category: records use "
-					    "it, so it cannot take children",
-					    pid);
-					goto out;
-				}
-				/* Our own category: the const is ours to drop. */
-				parent = (struct model_category *)found;
-			}
-		}
-		if ((rc = parse_category(ld, e, parent)) != 0)
-			goto out;
+		rc = 0;
+		/* A bad or missing id is parse_category's to report. */
+		if (ext && id != NULL && valid_id(id, 1))
+			rc = ext_parent(ld, id, &parent);
+		if (rc == 0)
+			rc = parse_category(ld, e, parent);
 		path_pop(ld, old);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
-out:
-	path_pop(ld, old);
-	return rc;
 }
 
 static int
@@ -1005,7 +1011,8 @@ parse_languages(struct loader *ld, const json_t *root)
 		path_pop(ld, old);
 	}
 	if (m->fr < 0)
-		return lfail(ld, DIB_EINVAL, "languages", "must include \"fr\"");
+		return lfail(ld, DIB_EINVAL, "languages", "must include "
+		    "\"fr\"");
 	return 0;
 out:
 	path_pop(ld, old);
@@ -1063,8 +1070,8 @@ load_extension(struct loader *ld, const json_t *root)
 		    "got %s", model_json_brief(json_object_get(root,
 		    "extends"), q, sizeof q));
 	if ((e = dib_embed_find("model.json")) == NULL)
-		return lfail(ld, DIB_ENOTFOUND, "extends", "this binary carries "
-		    "no default model");
+		return lfail(ld, DIB_ENOTFOUND, "extends", "this binary "
+		    "carries no default model");
 
 	memset(&base, 0, sizeof base);
 	base.m = ld->m;

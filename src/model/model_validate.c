@@ -604,7 +604,7 @@ model_check_geometry(const struct model_category *c,
 		if (!(mask & bits[i]))
 			continue;
 		o += (size_t)snprintf(want + o, sizeof want - o, "%s%s",
-		    n ? " or " : "a ", names[i]);
+		    n ? " or a " : "a ", names[i]);
 		n++;
 	}
 	if (geojson_type == NULL)

@@ -465,8 +465,7 @@ node_record_json(struct node *n, int64_t log, int64_t seq, const char *status)
 
 	if (st == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, log);
-	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_int64(st, 1, STORE_ENTRY_KEY(log, seq));
 	if (sqlite3_step(st) == SQLITE_ROW)
 		j = json_loadb(sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), 0, NULL);

@@ -204,7 +204,7 @@ insert_current(struct store *s, const struct record *r, int64_t log,
 
 int
 store_project(struct store *s, int64_t log, int64_t seq,
-    const struct record *r, struct dib_diag *d)
+    const struct record *r, int fresh, struct dib_diag *d)
 {
 	int rc, placed;
 
@@ -218,7 +218,7 @@ store_project(struct store *s, int64_t log, int64_t seq,
 		if (rc != 0 && rc != DIB_EPERM)
 			return rc;
 	}
-	if (is_linked(s, r->id, &placed)) {
+	if (!fresh && is_linked(s, r->id, &placed)) {
 		/* Replaced or withdrawn before it arrived: note where it is,
 		 * keep it out of the current state. */
 		sqlite3_stmt *st;

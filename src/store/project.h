@@ -15,8 +15,10 @@ struct record;
 ** Apply record r, stored at (log, seq), to the projection. Call inside
 ** the transaction that stored it. A supersession or retraction by a node
 ** other than the target's origin is ignored (the record itself is kept).
+** fresh: r was just created here with a new id, so nothing can have
+** replaced it yet (saves a lookup on the ingest path).
 */
 int store_project(struct store *s, int64_t log, int64_t seq,
-    const struct record *r, struct dib_diag *d);
+    const struct record *r, int fresh, struct dib_diag *d);
 
 #endif

@@ -98,9 +98,55 @@ by_zindex(struct store *s, const struct store_query *q, int64_t from,
 	return DIB_OK;
 }
 
+/*
+** Without a bbox: walk the days of the window newest first through the
+** (day, zkey) index, so that a limit stops the walk early.
+*/
+static int
+by_day(struct store *s, const struct store_query *q, struct hits *h,
+    struct dib_diag *d)
+{
+	int64_t lo = store_count(s, "SELECT ifnull(min(day), 1) FROM rec");
+	int64_t hi = store_count(s, "SELECT ifnull(max(day), 0) FROM rec");
+	int64_t day;
+
+	if (q->has_from && util_day_of(q->from) > lo)
+		lo = util_day_of(q->from);
+	if (q->has_to && util_day_of(q->to) < hi)
+		hi = util_day_of(q->to);
+	for (day = hi; day >= lo; day--) {
+		sqlite3_stmt *st = store_stmt(s, ST_DAYSCAN);
+
+		if (st == NULL)
+			return store_dberr(s, d, "query");
+		sqlite3_bind_int64(st, 1, day);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int64_t t = sqlite3_column_int64(st, 1);
+
+			if ((q->has_from && t < q->from) ||
+			    (q->has_to && t > q->to) ||
+			    !store_category_under((const char *)
+			    sqlite3_column_text(st, 4), q->category))
+				continue;
+			if (push(h, sqlite3_column_blob(st, 0),
+			    sqlite3_column_int64(st, 5),
+			    sqlite3_column_int64(st, 6), t) != 0) {
+				sqlite3_reset(st);
+				return dib_fail(d, DIB_ENOMEM, "",
+				    "out of memory");
+			}
+		}
+		sqlite3_reset(st);
+		if (q->limit && h->n >= q->limit)
+			break;
+	}
+	return DIB_OK;
+}
+
+/* A query binding the window (?1, ?2) and the bbox (?3..?6). */
 static int
 run(struct store *s, const char *sql, const struct store_query *q,
-    int bind_box, struct hits *h, struct dib_diag *d)
+    struct hits *h, struct dib_diag *d)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = DIB_OK;
@@ -109,12 +155,10 @@ run(struct store *s, const char *sql, const struct store_query *q,
 		return store_dberr(s, d, "query");
 	sqlite3_bind_int64(st, 1, q->has_from ? q->from : INT64_MIN);
 	sqlite3_bind_int64(st, 2, q->has_to ? q->to : INT64_MAX);
-	if (bind_box) {
-		sqlite3_bind_double(st, 3, q->w);
-		sqlite3_bind_double(st, 4, q->e);
-		sqlite3_bind_double(st, 5, q->s);
-		sqlite3_bind_double(st, 6, q->n);
-	}
+	sqlite3_bind_double(st, 3, q->w);
+	sqlite3_bind_double(st, 4, q->e);
+	sqlite3_bind_double(st, 5, q->s);
+	sqlite3_bind_double(st, 6, q->n);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (!store_category_under((const char *)sqlite3_column_text(st,
 		    4), q->category))
@@ -125,9 +169,6 @@ run(struct store *s, const char *sql, const struct store_query *q,
 			rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
 			break;
 		}
-		/* Unfiltered time walks stop at the limit. */
-		if (!bind_box && q->limit && h->n >= q->limit)
-			break;
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -143,9 +184,7 @@ store_query(struct store *s, const struct store_query *q,
 	*out = NULL;
 	*count = 0;
 	if (!q->has_bbox) {
-		rc = run(s, "SELECT id, log, seq, t, category FROM rec "
-		    "WHERE t BETWEEN ?1 AND ?2 ORDER BY t DESC, id DESC", q, 0,
-		    &h, d);
+		rc = by_day(s, q, &h, d);
 		goto out;
 	}
 	{
@@ -160,14 +199,14 @@ store_query(struct store *s, const struct store_query *q,
 			rc = run(s, "SELECT id, log, seq, t, category FROM rec "
 			    "WHERE t BETWEEN ?1 AND ?2 AND zkey IS NOT NULL AND "
 			    "lon BETWEEN ?3 AND ?4 AND lat BETWEEN ?5 AND ?6", q,
-			    1, &h, d);
+			    &h, d);
 	}
 	if (rc == 0)
 		rc = run(s, "SELECT r.id, r.log, r.seq, r.t, r.category FROM "
 		    "rec_box b JOIN rec_shape x ON x.rid = b.rid JOIN rec r ON "
 		    "r.id = x.id WHERE r.t BETWEEN ?1 AND ?2 AND b.maxx >= ?3 "
-		    "AND b.minx <= ?4 AND b.maxy >= ?5 AND b.miny <= ?6", q, 1,
-		    &h, d);
+		    "AND b.minx <= ?4 AND b.maxy >= ?5 AND b.miny <= ?6", q, &h,
+		    d);
 out:
 	if (rc != 0) {
 		free(h.v);

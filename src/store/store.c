@@ -40,12 +40,12 @@ static const char schema[] =
     "  prec INTEGER NOT NULL,\n"
     "  received_at INTEGER NOT NULL,\n"
     "  PRIMARY KEY(log, first_seq)) WITHOUT ROWID;\n"
-    /* Record bytes, exactly as hashed into their block. */
+    /* Record bytes, exactly as hashed into their block; the key is
+     * log << 40 | seq, so a log's records are contiguous and appends go
+     * to the end of a rowid table (see STORE_ENTRY_KEY). */
     "CREATE TABLE entries(\n"
-    "  log INTEGER NOT NULL,\n"
-    "  seq INTEGER NOT NULL,\n"
-    "  body BLOB NOT NULL,\n"
-    "  PRIMARY KEY(log, seq)) WITHOUT ROWID;\n"
+    "  k INTEGER PRIMARY KEY,\n"
+    "  body BLOB NOT NULL);\n"
     /* Projection: the current version of every live record. */
     "CREATE TABLE rec(\n"
     "  id BLOB PRIMARY KEY,\n"
@@ -59,7 +59,7 @@ static const char schema[] =
     "  lon REAL,\n"
     "  lat REAL,\n"
     "  patrol BLOB) WITHOUT ROWID;\n"
-    "CREATE INDEX rec_t ON rec(t);\n"
+    /* One index serves time and place: by day, then z-order. */
     "CREATE INDEX rec_dz ON rec(day, zkey);\n"
     /* Lines and polygons: few, so an R*Tree serves them. */
     "CREATE TABLE rec_shape(\n"
@@ -86,8 +86,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BLOCK_INSERT] = "INSERT INTO blocks(log, first_seq, count, "
 	    "header, sig, hash, prec, received_at) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[ST_ENTRY_INSERT] = "INSERT INTO entries(log, seq, body) "
-	    "VALUES(?1, ?2, ?3)",
+	[ST_ENTRY_INSERT] = "INSERT INTO entries(k, body) VALUES(?1, ?2)",
 	[ST_REC_INSERT] = "INSERT INTO rec(id, log, seq, category, prec, t, "
 	    "day, zkey, lon, lat, patrol) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -106,9 +105,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SHAPE_DELETE] = "DELETE FROM rec_shape WHERE rid = ?1",
 	[ST_BOX_DELETE] = "DELETE FROM rec_box WHERE rid = ?1",
 	[ST_LOG_ORIGIN] = "SELECT origin FROM logs WHERE id = ?1",
-	[ST_ENTRY_GET] = "SELECT body FROM entries WHERE log = ?1 AND seq = ?2",
+	[ST_ENTRY_GET] = "SELECT body FROM entries WHERE k = ?1",
 	[ST_ZSCAN] = "SELECT id, t, lon, lat, category, log, seq FROM rec "
 	    "WHERE day = ?1 AND zkey BETWEEN ?2 AND ?3",
+	[ST_DAYSCAN] = "SELECT id, t, lon, lat, category, log, seq FROM rec "
+	    "WHERE day = ?1",
 };
 
 int

@@ -18,6 +18,11 @@ struct record;
 
 #define STORE_SCHEMA_VERSION 1
 
+/* The key of record seq of log in the entries table. */
+#define STORE_ENTRY_SHIFT 40
+#define STORE_ENTRY_KEY(log, seq) \
+	((int64_t)(log) << STORE_ENTRY_SHIFT | (int64_t)(seq))
+
 /* Cached prepared statements, by use. */
 enum store_stmt {
 	ST_LOG_FIND,
@@ -39,6 +44,7 @@ enum store_stmt {
 	ST_LOG_ORIGIN,
 	ST_ENTRY_GET,
 	ST_ZSCAN,
+	ST_DAYSCAN,
 	ST_COUNT
 };
 

@@ -126,23 +126,46 @@ bad:
 	    s ? s : "");
 }
 
+static char *
+put_digits(char *p, int v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p;
+}
+
 char *
 util_time_format(int64_t ms, char *out, size_t n)
 {
 	int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 	int frac = (int)(ms - secs * 1000);
 	int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-	int64_t rem = secs - days * 86400;
+	int rem = (int)(secs - days * 86400);
+	char s[32];
 	int y, m, d;
 
+	/* By hand: this runs for every record encoded. */
 	civil_from_days(days, &y, &m, &d);
-	if (frac)
-		snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
-		    (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
-		    frac);
-	else
-		snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
-		    (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	if (y < 0 || y > 9999) {
+		snprintf(out, n, "%s", "0000-00-00T00:00:00Z");
+		return out;
+	}
+	memcpy(s, "0000-00-00T00:00:00.000Z", 25);
+	put_digits(s, y, 4);
+	put_digits(s + 5, m, 2);
+	put_digits(s + 8, d, 2);
+	put_digits(s + 11, rem / 3600, 2);
+	put_digits(s + 14, rem / 60 % 60, 2);
+	put_digits(s + 17, rem % 60, 2);
+	if (frac) {
+		put_digits(s + 20, frac, 3);
+	} else {
+		s[19] = 'Z';
+		s[20] = '\0';
+	}
+	snprintf(out, n, "%s", s);
 	return out;
 }
 
