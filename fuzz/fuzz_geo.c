@@ -12,7 +12,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Text from f must parse back to within tol metres of lat, lon. */
+/* text must parse back to within tol metres of lat, lon. */
 static void
 round_trip(double lat, double lon, const char *text, double tol)
 {

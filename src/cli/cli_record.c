@@ -199,8 +199,8 @@ input_from_flags(struct node *n, const struct args *a, json_t *in,
 
 		if ((rc = geo_parse(a->mgrs ? a->mgrs : a->coords, &lat, &lon,
 		    d)) != 0) {
-			if (d->field[0] == '\0')
-				dib_diag_prefix(d, a->mgrs ? "mgrs" : "coords");
+			snprintf(d->field, sizeof d->field, "%s", a->mgrs ?
+			    "mgrs" : "coords");
 			return rc;
 		}
 		json_object_del(in, "location");

@@ -30,13 +30,17 @@ int geo_parse(const char *s, double *lat, double *lon, struct dib_diag *d);
 /*
 ** Parse an MGRS reference ("28PBB3648725798", "28P BB 36487 25798") with
 ** 0 to 5 digits per coordinate. The position is the centre of the square
-** the reference names, as GeographicLib's GeoConvert returns it.
+** the reference names, as GeographicLib's GeoConvert returns it. NaN and
+** DIB_EINVAL (field "coordinates") for a bad reference, a polar (UPS) one
+** or a 100 km square outside its latitude band.
 */
 int geo_mgrs_parse(const char *s, double *lat, double *lon,
     struct dib_diag *d);
 
-/* 0, or DIB_EINVAL (field "lat"/"lon") unless lat in [-90, 90] and lon in
-** [-180, 180]. */
+/*
+** 0 when lat is in [-90, 90] and lon in [-180, 180], else DIB_EINVAL with
+** field "lat" or "lon" (NaN included).
+*/
 int geo_check_latlon(double lat, double lon, struct dib_diag *d);
 
 /*
@@ -88,7 +92,10 @@ int geo_utm_format(double lat, double lon, char *out, size_t n,
 void geo_tm_forward(double lat, double dlon, double *x, double *y);
 void geo_tm_inverse(double x, double y, double *lat, double *dlon);
 
-/* Geodesic distance in metres on WGS84 (PROJ's geod_inverse). */
+/*
+** Geodesic distance in metres on WGS84 (PROJ's geod_inverse). The points
+** must be valid (geo_check_latlon); NaN in gives NaN out.
+*/
 double geo_distance_m(double lat1, double lon1, double lat2, double lon2);
 
 /*

@@ -174,6 +174,8 @@ geo_mgrs_parse(const char *s, double *lat, double *lon, struct dib_diag *d)
 	long ex = 0, ey = 0;
 
 	*lat = *lon = NAN;
+	if (s == NULL)
+		return dib_fail(d, DIB_EINVAL, "coordinates", "missing");
 	/* Drop spaces and fold case: "28p bb 36487 25798". */
 	for (p = s; *p != '\0'; p++) {
 		if (*p == ' ' || *p == '\t')

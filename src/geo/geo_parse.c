@@ -447,9 +447,11 @@ comp_value(const struct comp *c, const char *name, double *out,
 	int k;
 
 	*out = NAN;
-	if (c->last < 0)
+	if (c->last < 0 && c->hemi != 0)
 		return dib_fail(d, DIB_EINVAL, FIELD,
 		    "hemisphere letter %c without a %s", c->hemi, name);
+	if (c->last < 0)
+		return dib_fail(d, DIB_EINVAL, FIELD, "missing %s", name);
 	for (k = 1; k <= c->last; k++)
 		if (c->v[k] >= 60)
 			return dib_fail(d, DIB_EINVAL, FIELD,
