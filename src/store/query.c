@@ -212,7 +212,8 @@ out:
 		free(h.v);
 		return rc;
 	}
-	qsort(h.v, h.n, sizeof *h.v, newest_first);
+	if (h.n > 1)
+		qsort(h.v, h.n, sizeof *h.v, newest_first);
 	if (q->limit && h.n > q->limit)
 		h.n = q->limit;
 	*out = h.v;
