@@ -45,6 +45,19 @@ check: build build-asan
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -L 'unit|fuzz'
 
+# Longer fuzzing with clang's libFuzzer (not part of check):
+# make fuzz FUZZ_SECONDS=300
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug \
+	  -DDIBOLI_SANITIZE=ON -DDIBOLI_LIBFUZZER=ON
+	cmake --build build-fuzz -j $(JOBS)
+	for t in build-fuzz/fuzz_*; do \
+	  n=$$(basename $$t); mkdir -p build-fuzz/corpus/$$n; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/$$n \
+	    fuzz/corpus/$$n || exit 1; \
+	done
+
 demo: build
 	@rm -rf $(DEMO_DIR)
 	$(BUILD)/diboli init --dir $(DEMO_DIR)/sn --nation SN \
@@ -72,4 +85,4 @@ bench: build
 	$(BUILD)/bench_ingest $(if $(QUICK),--quick) --out bench/results/latest.json
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(DEMO_DIR)
+	rm -rf $(BUILD) $(BUILD_ASAN) build-fuzz $(DEMO_DIR)
