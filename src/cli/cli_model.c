@@ -3,22 +3,28 @@
 ** as JSON, and check a model file before a node uses it.
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "cli/cli.h"
 #include "model/model.h"
+#include "node/node.h"
+#include "util/util.h"
 
 static const char usage_text[] =
     "usage: diboli model show [--lang fr|en] [--json] [--dir DIR]\n"
     "       diboli model check FILE\n"
+    "       diboli model load --dir DIR FILE\n"
     "\n"
     "show   print the category tree and each category's attributes; with\n"
     "       --dir, the node's model (DIR/model.json) if it has one, else\n"
     "       the default; --json prints the resolved model as JSON\n"
     "check  load and check a model file (a full model or an extension of\n"
-    "       the default) and say what is wrong, with its place\n";
+    "       the default) and say what is wrong, with its place\n"
+    "load   check FILE, then make it the node's model (DIR/model.json);\n"
+    "       records of categories it lacks are kept and shown by id\n";
 
 static int
 usage(FILE *f, int rc)
@@ -176,6 +182,68 @@ cmd_check(int argc, char **argv)
 	return CLI_OK;
 }
 
+static int
+cmd_load(int argc, char **argv)
+{
+	struct model *m = NULL;
+	struct node *n = NULL;
+	struct dib_diag d;
+	const char *dir = NULL, *file = NULL;
+	char *text = NULL, path[2200];
+	size_t len;
+	sqlite3_stmt *st = NULL;
+	int i, rc = CLI_FAIL, orphans = 0;
+
+	dib_diag_clear(&d);
+	if (cli_wants_help(argc, argv))
+		return usage(stdout, CLI_OK);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strncmp(argv[i], "--dir=", 6) == 0)
+			dir = argv[i] + 6;
+		else if (argv[i][0] != '-' && file == NULL)
+			file = argv[i];
+		else
+			return cli_usage_error("usage: diboli model load --dir "
+			    "DIR FILE");
+	}
+	if (dir == NULL || file == NULL)
+		return cli_usage_error("usage: diboli model load --dir DIR FILE");
+	if (node_open(dir, &n, &d) != 0)
+		return cli_diag(&d);
+	if (model_load_file(file, &m, &d) != 0) {
+		rc = load_error(file, &d);
+		goto out;
+	}
+	if (util_read_file(file, MODEL_FILE_MAX, &text, &len, &d) != 0) {
+		rc = cli_diag(&d);
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/model.json", dir);
+	if (util_write_file(path, text, len, 0644, &d) != 0) {
+		rc = cli_diag(&d);
+		goto out;
+	}
+	if (sqlite3_prepare_v2(n->store->db, "SELECT DISTINCT category FROM "
+	    "rec", -1, &st, NULL) == SQLITE_OK)
+		while (sqlite3_step(st) == SQLITE_ROW)
+			orphans += model_find(m, (const char *)
+			    sqlite3_column_text(st, 0)) == NULL;
+	sqlite3_finalize(st);
+	printf("model %s loaded into %s: %zu categories\n", model_version(m),
+	    dir, model_category_count(m));
+	if (orphans)
+		printf("note: %d categories in use are not in this model; their "
+		    "records are kept and shown by id\n", orphans);
+	rc = CLI_OK;
+out:
+	free(text);
+	model_free(m);
+	node_close(n);
+	return rc;
+}
+
 int
 cli_model(int argc, char **argv)
 {
@@ -188,6 +256,8 @@ cli_model(int argc, char **argv)
 		return cmd_show(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "load") == 0)
+		return cmd_load(argc - 1, argv + 1);
 	fprintf(stderr, "diboli: model: unknown verb \"%s\"\n", argv[1]);
 	return usage(stderr, CLI_USAGE);
 }

@@ -253,6 +253,43 @@ def test_tamper_database_file():
         assert "FAILED" in r.err
 
 
+def test_model_load_extension():
+    with TempDir() as tmp:
+        d = new_node(tmp)
+        ext = os.path.join(tmp, "ext.json")
+        with open(ext, "w") as f:
+            json.dump({"format": "diboli-model/1", "extends": "default",
+                       "version": "sn-zone4.1", "categories": [{
+                           "id": "security.piracy",
+                           "label": {"fr": "Piraterie fluviale",
+                                     "en": "River piracy"},
+                           "attributes": [{"key": "boats",
+                                           "type": "integer", "min": 0,
+                                           "label": {"fr": "Pirogues",
+                                                     "en": "Boats"}}]}]}, f)
+        fails(1, "record", "add", "--dir", d, "--category",
+              "security.piracy", "--at", "2025-03-01T00:00:00Z",
+              "--lat", "14.4", "--lon", "-12.2", must="unknown category")
+        assert "2025.1+sn-zone4.1" in ok("model", "load", "--dir", d,
+                                         ext).out
+        rid = add(d, "--category", "security.piracy", "--at",
+                  "2025-03-01T00:00:00Z", "--lat", "14.4", "--lon", "-12.2",
+                  "--attr", "boats=3")
+        assert "Piraterie fluviale" in ok("record", "get", "--dir", d,
+                                          rid).out
+        bad = os.path.join(tmp, "bad.json")
+        with open(bad, "w") as f:
+            f.write('{"format": "diboli-model/1", "version": "x", '
+                    '"languages": ["fr"], "categories": [{"id": 3}]}')
+        fails(1, "model", "load", "--dir", d, bad, must="categories[0]")
+        # The bad file changed nothing: the extension is still in force.
+        assert "Pirogues" in ok("record", "get", "--dir", d, rid).out
+        # Back to a model without the category: the record is kept.
+        os.remove(os.path.join(d, "model.json"))
+        sheet = ok("record", "get", "--dir", d, rid).out
+        assert "security.piracy" in sheet and "inconnue" in sheet
+
+
 def test_usage():
     assert "usage" in ok("--help").out
     assert "record" in ok("record", "--help").out
@@ -338,5 +375,6 @@ if __name__ == "__main__":
     main([test_init_and_show, test_add_every_notation,
           test_json_input_and_bulk, test_bad_input_changes_nothing,
           test_list_formats, test_supersede_retract, test_tamper_database_file,
-          test_usage, test_demo_seed_deterministic, test_kill_during_bulk_add,
+          test_model_load_extension, test_usage,
+          test_demo_seed_deterministic, test_kill_during_bulk_add,
           test_full_disk])
