@@ -203,12 +203,6 @@ write_block(struct store *s, const struct log_signer *k, int64_t log,
 		struct record *r = &recs[idx[i]];
 		int64_t seq = (int64_t)h.first_seq + (int64_t)i;
 
-		st = store_stmt(s, ST_ENTRY_INSERT);
-		sqlite3_bind_int64(st, 1, STORE_ENTRY_KEY(log, seq));
-		sqlite3_bind_blob(st, 2, r->body, (int)r->body_len,
-		    SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			return store_dberr(s, d, "entry");
 		if ((rc = store_project(s, log, seq, r, 1, d)) != 0)
 			return rc;
 	}
@@ -444,12 +438,10 @@ verify_projection(struct store *s, struct log_verify_report *rep,
     struct dib_diag *d)
 {
 	static const char *const compare[][2] = {
-	    {"rec", "SELECT id, log, seq, category, prec, t, day, zkey, lon, "
-	     "lat, patrol FROM %s.rec"},
-	    {"rec_link", "SELECT old, old_log, old_seq, new, new_log, new_seq,"
-	     " kind FROM %s.rec_link"},
-	    {"rec_shape", "SELECT s.id, b.minx, b.maxx, b.miny, b.maxy FROM "
-	     "%s.rec_shape s JOIN %s.rec_box b ON b.rid = s.rid"},
+	    {"entries", "SELECT k, id, state, category, prec, t, day, zkey, "
+	     "lon, lat, patrol FROM %s.entries"},
+	    {"rec_link", "SELECT old, new, kind FROM %s.rec_link"},
+	    {"rec_box", "SELECT k, minx, maxx, miny, maxy FROM %s.rec_box"},
 	};
 	struct store *m = NULL;
 	sqlite3_stmt *st = NULL;
@@ -473,31 +465,36 @@ verify_projection(struct store *s, struct log_verify_report *rep,
 	    "INSERT INTO main.origins SELECT * FROM node.origins;"
 	    "INSERT INTO main.logs SELECT * FROM node.logs", d)) != 0)
 		goto out;
-	if (sqlite3_prepare_v2(m->db, "SELECT e.k >> 40, e.k & 0xffffffffff, "
-	    "e.body FROM node.blocks b JOIN node.entries e ON e.k >= "
-	    "(b.log << 40) + b.first_seq AND e.k < (b.log << 40) + "
-	    "b.first_seq + b.count ORDER BY b.received_at, e.k", -1, &st, NULL) !=
-	    SQLITE_OK) {
+	/* In the order they were stored: blocks as received, records in
+	 * sequence. */
+	if (sqlite3_prepare_v2(m->db, "SELECT e.k, e.body FROM node.blocks b "
+	    "JOIN node.entries e ON e.k >= (b.log << 40) + b.first_seq AND "
+	    "e.k < (b.log << 40) + b.first_seq + b.count "
+	    "ORDER BY b.received_at, e.k", -1, &st, NULL) != SQLITE_OK) {
 		rc = store_dberr(m, d, "verify");
 		goto out;
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct record r;
-		int64_t log = sqlite3_column_int64(st, 0);
-		int64_t seq = sqlite3_column_int64(st, 1);
+		int64_t k = sqlite3_column_int64(st, 0);
 
-		if (record_parse_body(sqlite3_column_blob(st, 2),
-		    (size_t)sqlite3_column_bytes(st, 2), &r, d) != 0) {
+		if (record_parse_body(sqlite3_column_blob(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1), &r, d) != 0) {
 			char why[sizeof d->msg + sizeof d->field + 4];
 
 			dib_diag_str(d, why, sizeof why);
 			rc = dib_fail(d, DIB_ETAMPER, "log", "log %lld seq %lld: "
-			    "unreadable record: %.300s", (long long)log,
-			    (long long)seq, why);
+			    "unreadable record: %.300s",
+			    (long long)STORE_ENTRY_LOG(k),
+			    (long long)STORE_ENTRY_SEQ(k), why);
 			goto out;
 		}
-		snprintf(r.audience, sizeof r.audience, "-");
-		if ((rc = store_project(m, log, seq, &r, 0, d)) != 0)
+		r.body = (unsigned char *)sqlite3_column_blob(st, 1);
+		r.body_len = (size_t)sqlite3_column_bytes(st, 1);
+		rc = store_project(m, STORE_ENTRY_LOG(k), STORE_ENTRY_SEQ(k),
+		    &r, 0, d);
+		r.body = NULL;
+		if (rc != 0)
 			goto out;
 	}
 	sqlite3_finalize(st);
@@ -506,21 +503,21 @@ verify_projection(struct store *s, struct log_verify_report *rep,
 		char a[300], b[300];
 		int64_t diff;
 
-		snprintf(a, sizeof a, compare[i][1], "main", "main");
-		snprintf(b, sizeof b, compare[i][1], "node", "node");
+		snprintf(a, sizeof a, compare[i][1], "main");
+		snprintf(b, sizeof b, compare[i][1], "node");
 		snprintf(sql, sizeof sql, "SELECT (SELECT count(*) FROM (%s "
 		    "EXCEPT %s)) + (SELECT count(*) FROM (%s EXCEPT %s))", a, b,
 		    b, a);
 		diff = store_count(m, sql);
 		if (diff != 0) {
 			rc = dib_fail(d, DIB_ETAMPER, "projection",
-			    "projection table %s differs from the logs in %lld "
-			    "row(s): run \"diboli log verify\" after a restore, "
-			    "or rebuild", compare[i][0], (long long)diff);
+			    "the projection (%s) differs from the logs in %lld "
+			    "row(s)", compare[i][0], (long long)diff);
 			goto out;
 		}
 	}
-	rep->current = store_count(m, "SELECT count(*) FROM main.rec");
+	rep->current = store_count(m, "SELECT count(*) FROM main.entries "
+	    "WHERE state = 0");
 out:
 	sqlite3_finalize(st);
 	store_close(m);

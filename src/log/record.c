@@ -242,25 +242,71 @@ add_geometry(struct buf *b, const json_t *g, int geom)
 
 /* ---- encoding ---- */
 
+/*
+** Compact JSON of a validated value, in the object's own key order (what
+** json_dumpb(JSON_COMPACT | JSON_REAL_PRECISION(15)) writes, without its
+** per-chunk callbacks: this runs for every record).
+*/
 static int
-add_json(struct buf *b, const json_t *v)
+add_json(struct buf *b, const json_t *v, int depth)
 {
-	char stack[2048];
-	size_t n = json_dumpb(v, stack, sizeof stack,
-	    JSON_COMPACT | JSON_REAL_PRECISION(15));
-	char *big;
-	int rc;
+	char num[40];
+	int rc = 0, n;
 
-	if (n == 0)
+	if (depth > 32)
 		return -1;
-	if (n <= sizeof stack)
-		return buf_add(b, stack, n);
-	if ((big = malloc(n)) == NULL)
-		return -1;
-	json_dumpb(v, big, n, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	rc = buf_add(b, big, n);
-	free(big);
-	return rc;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		const char *key;
+		json_t *e;
+		int first = 1;
+
+		rc |= buf_addc(b, '{');
+		json_object_foreach((json_t *)v, key, e) {
+			if (!first)
+				rc |= buf_addc(b, ',');
+			first = 0;
+			rc |= buf_add_json_string(b, key);
+			rc |= buf_addc(b, ':');
+			rc |= add_json(b, e, depth + 1);
+		}
+		return rc | buf_addc(b, '}');
+	}
+	case JSON_ARRAY: {
+		size_t i;
+
+		rc |= buf_addc(b, '[');
+		for (i = 0; i < json_array_size(v); i++) {
+			if (i)
+				rc |= buf_addc(b, ',');
+			rc |= add_json(b, json_array_get(v, i), depth + 1);
+		}
+		return rc | buf_addc(b, ']');
+	}
+	case JSON_STRING:
+		return buf_add_json_string(b, json_string_value(v));
+	case JSON_INTEGER:
+		n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		return buf_add(b, num, (size_t)n);
+	case JSON_REAL:
+		n = snprintf(num, sizeof num, "%.15g", json_real_value(v));
+		if (n <= 0 || !isfinite(json_real_value(v)))
+			return -1;
+		/* Keep it a real when read back: "3" would be an integer. */
+		if (strpbrk(num, ".eE") == NULL && n + 2 < (int)sizeof num) {
+			num[n++] = '.';
+			num[n++] = '0';
+		}
+		return buf_add(b, num, (size_t)n);
+	case JSON_TRUE:
+		return buf_adds(b, "true");
+	case JSON_FALSE:
+		return buf_adds(b, "false");
+	case JSON_NULL:
+		return buf_adds(b, "null");
+	}
+	return -1;
 }
 
 static int
@@ -458,7 +504,7 @@ record_from_json(const struct model *m, const json_t *in,
 	}
 	rc |= buf_adds(&b, ",\"attributes\":");
 	if (attrs != NULL)
-		rc |= add_json(&b, attrs);
+		rc |= add_json(&b, attrs, 0);
 	else
 		rc |= buf_adds(&b, "{}");
 	if (r->has_patrol)

@@ -272,11 +272,12 @@ node_counts(struct node *n, struct node_counts *c)
 	c->logs = store_count(s, "SELECT count(*) FROM logs");
 	c->blocks = store_count(s, "SELECT count(*) FROM blocks");
 	c->records = store_count(s, "SELECT count(*) FROM entries");
-	c->current = store_count(s, "SELECT count(*) FROM rec");
-	c->superseded = store_count(s, "SELECT count(*) FROM rec_link "
-	    "WHERE kind = 1");
-	c->retracted = store_count(s, "SELECT count(*) FROM rec_link "
-	    "WHERE kind = 2");
+	c->current = store_count(s, "SELECT count(*) FROM entries "
+	    "WHERE state = 0");
+	c->superseded = store_count(s, "SELECT count(*) FROM entries "
+	    "WHERE state = 1");
+	c->retracted = store_count(s, "SELECT count(*) FROM entries "
+	    "WHERE state = 2");
 	return DIB_OK;
 }
 
@@ -356,35 +357,38 @@ find_own_current(struct node *n, const uint8_t id[16], int64_t *log,
 	int rc = DIB_OK;
 
 	util_uuid_format(id, txt);
-	if (sqlite3_prepare_v2(n->store->db, "SELECT r.log, l.origin, "
-	    "l.audience FROM rec r JOIN logs l ON l.id = r.log "
-	    "WHERE r.id = ?1", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(n->store->db, "SELECT e.k >> 40, l.origin, "
+	    "l.audience, e.state, (SELECT new FROM rec_link WHERE old = e.id) "
+	    "FROM entries e JOIN logs l ON l.id = e.k >> 40 WHERE e.id = ?1",
+	    -1, &st, NULL) != SQLITE_OK)
 		return store_dberr(n->store, d, "record");
 	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*log = sqlite3_column_int64(st, 0);
-		snprintf(audience, UTIL_AUDIENCE_LEN, "%s",
-		    (const char *)sqlite3_column_text(st, 2));
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = dib_fail(d, DIB_ENOTFOUND, "id", "no record %s", txt);
+		goto out;
+	}
+	*log = sqlite3_column_int64(st, 0);
+	snprintf(audience, UTIL_AUDIENCE_LEN, "%s",
+	    (const char *)sqlite3_column_text(st, 2));
+	switch (sqlite3_column_int(st, 3)) {
+	case STORE_CURRENT:
 		if (sqlite3_column_int64(st, 1) != n->signer.origin)
 			rc = dib_fail(d, DIB_EPERM, "id", "record %s belongs to "
 			    "another node; only its origin may change it", txt);
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_prepare_v2(n->store->db, "SELECT kind, new FROM rec_link "
-	    "WHERE old = ?1", -1, &st, NULL) != SQLITE_OK)
-		return store_dberr(n->store, d, "record");
-	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		char by[37];
+		break;
+	case STORE_RETRACTION:
+		rc = dib_fail(d, DIB_ECONFLICT, "id", "%s is a retraction; it "
+		    "cannot be changed", txt);
+		break;
+	default: {
+		char by[37] = "?";
 
-		util_uuid_format(sqlite3_column_blob(st, 1), by);
+		if (sqlite3_column_bytes(st, 4) == 16)
+			util_uuid_format(sqlite3_column_blob(st, 4), by);
 		rc = dib_fail(d, DIB_ECONFLICT, "id", "record %s was already "
-		    "%s by %s", txt, sqlite3_column_int(st, 0) == 1 ?
-		    "superseded" : "retracted", by);
-	} else {
-		rc = dib_fail(d, DIB_ENOTFOUND, "id", "no record %s", txt);
+		    "%s by %s", txt, sqlite3_column_int(st, 3) ==
+		    STORE_SUPERSEDED ? "superseded" : "retracted", by);
+	}
 	}
 out:
 	sqlite3_finalize(st);
@@ -515,78 +519,58 @@ int
 node_get(struct node *n, const uint8_t id[16], json_t **out,
     struct dib_diag *d)
 {
-	sqlite3_stmt *st = store_stmt(n->store, ST_REC_GET);
+	static const char *const states[] = {"current", "superseded",
+	    "retracted", "retraction"};
+	sqlite3_stmt *st = NULL;
 	char txt[37], by[37];
-	int64_t log = -1, seq = -1;
+	int64_t k;
+	int state, rc = DIB_OK;
 	json_t *j;
-	int rc = DIB_OK;
 
 	*out = NULL;
 	util_uuid_format(id, txt);
-	if (st == NULL)
-		return store_dberr(n->store, d, "record");
-	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		log = sqlite3_column_int64(st, 0);
-		seq = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_reset(st);
-	if (log >= 0) {
-		if ((*out = node_record_json(n, log, seq, "current")) == NULL)
-			return store_dberr(n->store, d, "record");
-		return DIB_OK;
-	}
-	st = NULL;
-	if (sqlite3_prepare_v2(n->store->db, "SELECT old_log, old_seq, new, "
-	    "new_log, new_seq, kind FROM rec_link WHERE old = ?1", -1, &st,
-	    NULL) != SQLITE_OK)
-		return store_dberr(n->store, d, "record");
-	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		int kind = sqlite3_column_int(st, 5);
-
-		j = node_record_json(n, sqlite3_column_int64(st, 0),
-		    sqlite3_column_int64(st, 1), kind == 1 ? "superseded" :
-		    "retracted");
-		if (j == NULL) {
-			rc = store_dberr(n->store, d, "record");
-			goto out;
-		}
-		util_uuid_format(sqlite3_column_blob(st, 2), by);
-		json_object_set_new(j, kind == 1 ? "superseded_by" :
-		    "retracted_by", json_string(by));
-		if (kind == 2) {
-			json_t *r = node_record_json(n,
-			    sqlite3_column_int64(st, 3),
-			    sqlite3_column_int64(st, 4), "retraction");
-
-			if (r != NULL) {
-				json_object_set(j, "reason",
-				    json_object_get(r, "reason"));
-				json_object_set(j, "retracted_at",
-				    json_object_get(r, "observed_at"));
-				json_decref(r);
-			}
-		}
-		*out = j;
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_prepare_v2(n->store->db, "SELECT new_log, new_seq FROM "
-	    "rec_link WHERE new = ?1 AND kind = 2", -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(n->store->db, "SELECT e.k, e.state, l.new, "
+	    "(SELECT k FROM entries WHERE id = l.new) FROM entries e LEFT JOIN "
+	    "rec_link l ON l.old = e.id WHERE e.id = ?1", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return store_dberr(n->store, d, "record");
 	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*out = node_record_json(n, sqlite3_column_int64(st, 0),
-		    sqlite3_column_int64(st, 1), "retraction");
-		if (*out == NULL)
-			rc = store_dberr(n->store, d, "record");
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = dib_fail(d, DIB_ENOTFOUND, "id", "no record %s on this "
+		    "node", txt);
 		goto out;
 	}
-	rc = dib_fail(d, DIB_ENOTFOUND, "id", "no record %s on this node", txt);
+	k = sqlite3_column_int64(st, 0);
+	state = sqlite3_column_int(st, 1);
+	if (state < 0 || state > STORE_RETRACTION)
+		state = STORE_CURRENT;
+	j = node_record_json(n, STORE_ENTRY_LOG(k), STORE_ENTRY_SEQ(k),
+	    states[state]);
+	if (j == NULL) {
+		rc = store_dberr(n->store, d, "record");
+		goto out;
+	}
+	if ((state == STORE_SUPERSEDED || state == STORE_RETRACTED) &&
+	    sqlite3_column_bytes(st, 2) == 16) {
+		util_uuid_format(sqlite3_column_blob(st, 2), by);
+		json_object_set_new(j, state == STORE_SUPERSEDED ?
+		    "superseded_by" : "retracted_by", json_string(by));
+	}
+	if (state == STORE_RETRACTED &&
+	    sqlite3_column_type(st, 3) != SQLITE_NULL) {
+		int64_t rk = sqlite3_column_int64(st, 3);
+		json_t *r = node_record_json(n, STORE_ENTRY_LOG(rk),
+		    STORE_ENTRY_SEQ(rk), "retraction");
+
+		if (r != NULL) {
+			json_object_set(j, "reason", json_object_get(r,
+			    "reason"));
+			json_object_set(j, "retracted_at", json_object_get(r,
+			    "observed_at"));
+			json_decref(r);
+		}
+	}
+	*out = j;
 out:
 	sqlite3_finalize(st);
 	return rc;

@@ -1,9 +1,9 @@
 /*
-** The projector: the only writer of the projection tables. It applies one
-** record (already stored in its log) to the current state: new records
+** The projector: stores each record's bytes at (log, seq) with the
+** columns the queries need, and keeps the current state. New records
 ** become current, a supersession replaces its target, a retraction
-** removes it. It tolerates any arrival order: a record that was replaced
-** or withdrawn before it arrived never becomes current.
+** withdraws it. It tolerates any arrival order: a record that was
+** replaced or withdrawn before it arrived never becomes current.
 */
 #include "store/project.h"
 
@@ -12,14 +12,17 @@
 #include "log/record.h"
 #include "util/util.h"
 
-enum { LINK_SUPERSEDE = 1, LINK_RETRACT = 2 };
-
 static int
 step_done(struct store *s, sqlite3_stmt *st, struct dib_diag *d,
     const char *what)
 {
-	if (st == NULL || sqlite3_step(st) != SQLITE_DONE)
-		return store_dberr(s, d, what);
+	if (st == NULL || sqlite3_step(st) != SQLITE_DONE) {
+		int rc = store_dberr(s, d, what);
+
+		if (st != NULL)
+			sqlite3_reset(st);
+		return rc;
+	}
 	return DIB_OK;
 }
 
@@ -38,198 +41,132 @@ log_origin(struct store *s, int64_t log)
 	return o;
 }
 
-/* Remove id from the current state; *log and *seq say where it was. */
+/* The kind of link that replaced or withdrew id, or 0. */
 static int
-drop_current(struct store *s, const uint8_t id[16], int64_t *log,
-    int64_t *seq, struct dib_diag *d)
+link_kind(struct store *s, const uint8_t id[16])
 {
-	sqlite3_stmt *st = store_stmt(s, ST_REC_GET);
-	int point, rc;
+	sqlite3_stmt *st = store_stmt(s, ST_LINK_GET);
+	int kind = 0;
 
-	*log = *seq = -1;
 	if (st == NULL)
-		return store_dberr(s, d, "projection");
+		return 0;
 	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return DIB_ENOTFOUND;
-	}
-	*log = sqlite3_column_int64(st, 0);
-	*seq = sqlite3_column_int64(st, 1);
-	point = sqlite3_column_type(st, 2) != SQLITE_NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		kind = sqlite3_column_int(st, 1);
 	sqlite3_reset(st);
+	return kind;
+}
 
-	st = store_stmt(s, ST_REC_DELETE);
-	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
-	if ((rc = step_done(s, st, d, "projection")) != 0)
-		return rc;
-	if (!point) {
-		int64_t rid = -1;
+/*
+** "new replaces (kind 1) or withdraws (kind 2) old": applied if old is
+** current and both have the same origin; remembered if old has not
+** arrived yet. The first link to a record wins.
+*/
+static int
+apply_link(struct store *s, const uint8_t old[16], const struct record *r,
+    int64_t log, int kind, struct dib_diag *d)
+{
+	sqlite3_stmt *st;
+	int64_t k = -1;
+	int state = -1, shape = 0, rc;
 
-		st = store_stmt(s, ST_SHAPE_GET);
-		sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			rid = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		if (rid >= 0) {
-			st = store_stmt(s, ST_SHAPE_DELETE);
-			sqlite3_bind_int64(st, 1, rid);
-			if ((rc = step_done(s, st, d, "projection")) != 0)
-				return rc;
+	if (link_kind(s, old) != 0)
+		return DIB_OK;
+	if ((st = store_stmt(s, ST_ENTRY_BY_ID)) == NULL)
+		return store_dberr(s, d, "projection");
+	sqlite3_bind_blob(st, 1, old, 16, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		k = sqlite3_column_int64(st, 0);
+		state = sqlite3_column_int(st, 1);
+		shape = sqlite3_column_int(st, 2);
+	}
+	sqlite3_reset(st);
+	if (k >= 0) {
+		if (state != STORE_CURRENT)
+			return DIB_OK;
+		if (log_origin(s, STORE_ENTRY_LOG(k)) != log_origin(s, log))
+			return DIB_OK;  /* Only a record's origin may. */
+		st = store_stmt(s, ST_ENTRY_STATE);
+		sqlite3_bind_int64(st, 1, k);
+		sqlite3_bind_int(st, 2, kind);
+		if ((rc = step_done(s, st, d, "projection")) != 0)
+			return rc;
+		if (shape) {
 			st = store_stmt(s, ST_BOX_DELETE);
-			sqlite3_bind_int64(st, 1, rid);
+			sqlite3_bind_int64(st, 1, k);
 			if ((rc = step_done(s, st, d, "projection")) != 0)
 				return rc;
 		}
 	}
-	return DIB_OK;
-}
-
-/* Has id been replaced or withdrawn? 1 yes, 0 no; *placed: old known. */
-static int
-is_linked(struct store *s, const uint8_t id[16], int *placed)
-{
-	sqlite3_stmt *st = store_stmt(s, ST_LINK_GET);
-	int hit = 0;
-
-	*placed = 0;
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		hit = 1;
-		*placed = sqlite3_column_type(st, 0) != SQLITE_NULL;
-	}
-	sqlite3_reset(st);
-	return hit;
-}
-
-static int
-link(struct store *s, const uint8_t old[16], int64_t old_log,
-    int64_t old_seq, const uint8_t nw[16], int64_t log, int64_t seq,
-    int kind, struct dib_diag *d)
-{
-	sqlite3_stmt *st = store_stmt(s, ST_LINK_INSERT);
-
-	if (st == NULL)
-		return store_dberr(s, d, "projection");
+	st = store_stmt(s, ST_LINK_INSERT);
 	sqlite3_bind_blob(st, 1, old, 16, SQLITE_STATIC);
-	if (old_log >= 0) {
-		sqlite3_bind_int64(st, 2, old_log);
-		sqlite3_bind_int64(st, 3, old_seq);
-	}
-	sqlite3_bind_blob(st, 4, nw, 16, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, log);
-	sqlite3_bind_int64(st, 6, seq);
-	sqlite3_bind_int(st, 7, kind);
+	sqlite3_bind_blob(st, 2, r->id, 16, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, kind);
 	return step_done(s, st, d, "projection");
-}
-
-/* Apply "new replaces/withdraws old" if the origins match. */
-static int
-apply_link(struct store *s, const uint8_t old[16], const struct record *r,
-    int64_t log, int64_t seq, int kind, struct dib_diag *d)
-{
-	sqlite3_stmt *st;
-	int64_t old_log = -1, old_seq = -1;
-	int placed, rc;
-
-	if (is_linked(s, old, &placed))
-		return DIB_OK;  /* First link wins; the origin forked. */
-	if ((st = store_stmt(s, ST_REC_GET)) == NULL)
-		return store_dberr(s, d, "projection");
-	sqlite3_bind_blob(st, 1, old, 16, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		old_log = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (old_log < 0)        /* Not arrived yet: remember the link. */
-		return link(s, old, -1, -1, r->id, log, seq, kind, d);
-	if (log_origin(s, old_log) != log_origin(s, log))
-		return DIB_EPERM;  /* Only a record's origin may replace it. */
-	if ((rc = drop_current(s, old, &old_log, &old_seq, d)) != 0)
-		return rc;
-	return link(s, old, old_log, old_seq, r->id, log, seq, kind, d);
-}
-
-static int
-insert_current(struct store *s, const struct record *r, int64_t log,
-    int64_t seq, struct dib_diag *d)
-{
-	sqlite3_stmt *st = store_stmt(s, ST_REC_INSERT);
-	int rc;
-
-	if (st == NULL)
-		return store_dberr(s, d, "projection");
-	sqlite3_bind_blob(st, 1, r->id, 16, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, log);
-	sqlite3_bind_int64(st, 3, seq);
-	sqlite3_bind_text(st, 4, r->category, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, r->prec);
-	sqlite3_bind_int64(st, 6, r->t);
-	sqlite3_bind_int64(st, 7, util_day_of(r->t));
-	if (r->geom == RECORD_GEOM_POINT)
-		sqlite3_bind_int64(st, 8, store_zkey(r->lon, r->lat));
-	if (r->geom != RECORD_GEOM_NONE) {
-		sqlite3_bind_double(st, 9, r->lon);
-		sqlite3_bind_double(st, 10, r->lat);
-	}
-	if (r->has_patrol)
-		sqlite3_bind_blob(st, 11, r->patrol, 16, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		if ((sqlite3_extended_errcode(s->db) & 0xff) ==
-		    SQLITE_CONSTRAINT)
-			return dib_fail(d, DIB_EEXIST, "id",
-			    "a record with this id is already held");
-		return store_dberr(s, d, "projection");
-	}
-	if (r->geom == RECORD_GEOM_LINE || r->geom == RECORD_GEOM_POLYGON) {
-		int64_t rid;
-
-		st = store_stmt(s, ST_SHAPE_INSERT);
-		sqlite3_bind_blob(st, 1, r->id, 16, SQLITE_STATIC);
-		if ((rc = step_done(s, st, d, "projection")) != 0)
-			return rc;
-		rid = sqlite3_last_insert_rowid(s->db);
-		st = store_stmt(s, ST_SHAPE_BOX);
-		sqlite3_bind_int64(st, 1, rid);
-		sqlite3_bind_double(st, 2, r->minx);
-		sqlite3_bind_double(st, 3, r->maxx);
-		sqlite3_bind_double(st, 4, r->miny);
-		sqlite3_bind_double(st, 5, r->maxy);
-		if ((rc = step_done(s, st, d, "projection")) != 0)
-			return rc;
-	}
-	return DIB_OK;
 }
 
 int
 store_project(struct store *s, int64_t log, int64_t seq,
     const struct record *r, int fresh, struct dib_diag *d)
 {
-	int rc, placed;
+	sqlite3_stmt *st;
+	int64_t k = STORE_ENTRY_KEY(log, seq);
+	int state = STORE_CURRENT, rc;
 
 	if (r->has_retracts) {
-		rc = apply_link(s, r->retracts, r, log, seq, LINK_RETRACT, d);
-		return rc == DIB_EPERM ? DIB_OK : rc;
-	}
-	if (r->has_supersedes) {
-		rc = apply_link(s, r->supersedes, r, log, seq, LINK_SUPERSEDE,
-		    d);
-		if (rc != 0 && rc != DIB_EPERM)
+		state = STORE_RETRACTION;
+		if ((rc = apply_link(s, r->retracts, r, log, STORE_RETRACTED,
+		    d)) != 0)
 			return rc;
+	} else {
+		if (r->has_supersedes && (rc = apply_link(s, r->supersedes, r,
+		    log, STORE_SUPERSEDED, d)) != 0)
+			return rc;
+		/* Replaced or withdrawn before it arrived? */
+		if (!fresh)
+			state = link_kind(s, r->id);
 	}
-	if (!fresh && is_linked(s, r->id, &placed)) {
-		/* Replaced or withdrawn before it arrived: note where it is,
-		 * keep it out of the current state. */
-		sqlite3_stmt *st;
+	if ((st = store_stmt(s, ST_ENTRY_INSERT)) == NULL)
+		return store_dberr(s, d, "projection");
+	sqlite3_bind_int64(st, 1, k);
+	sqlite3_bind_blob(st, 2, r->body, (int)r->body_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, r->id, 16, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, state);
+	sqlite3_bind_text(st, 5, r->category, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, r->prec);
+	sqlite3_bind_int64(st, 7, r->t);
+	sqlite3_bind_int64(st, 8, util_day_of(r->t));
+	if (r->geom == RECORD_GEOM_POINT)
+		sqlite3_bind_int64(st, 9, store_zkey(r->lon, r->lat));
+	if (r->geom != RECORD_GEOM_NONE) {
+		sqlite3_bind_double(st, 10, r->lon);
+		sqlite3_bind_double(st, 11, r->lat);
+	}
+	if (r->has_patrol)
+		sqlite3_bind_blob(st, 12, r->patrol, 16, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		int ext = sqlite3_extended_errcode(s->db);
 
-		if (placed)
-			return DIB_OK;
-		st = store_stmt(s, ST_LINK_PLACE);
-		sqlite3_bind_blob(st, 1, r->id, 16, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, log);
-		sqlite3_bind_int64(st, 3, seq);
+		sqlite3_reset(st);
+		if (ext == SQLITE_CONSTRAINT_UNIQUE ||
+		    ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+			char txt[37];
+
+			return dib_fail(d, DIB_EEXIST, "id", "record %s is "
+			    "already held", util_uuid_format(r->id, txt));
+		}
+		return store_dberr(s, d, "projection");
+	}
+	sqlite3_reset(st);
+	if (state == STORE_CURRENT && (r->geom == RECORD_GEOM_LINE ||
+	    r->geom == RECORD_GEOM_POLYGON)) {
+		st = store_stmt(s, ST_BOX_INSERT);
+		sqlite3_bind_int64(st, 1, k);
+		sqlite3_bind_double(st, 2, r->minx);
+		sqlite3_bind_double(st, 3, r->maxx);
+		sqlite3_bind_double(st, 4, r->miny);
+		sqlite3_bind_double(st, 5, r->maxy);
 		return step_done(s, st, d, "projection");
 	}
-	return insert_current(s, r, log, seq, d);
+	return DIB_OK;
 }

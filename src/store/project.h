@@ -1,6 +1,7 @@
 /*
-** The projector: keeps the current-state tables (rec, rec_shape, rec_box,
-** rec_link) in step with the logs.
+** The projector: stores records with their projection columns and keeps
+** the current state (entries.state, rec_box, rec_link) in step with the
+** logs.
 */
 #ifndef DIB_PROJECT_H
 #define DIB_PROJECT_H
@@ -12,8 +13,8 @@
 struct record;
 
 /*
-** Apply record r, stored at (log, seq), to the projection. Call inside
-** the transaction that stored it. A supersession or retraction by a node
+** Store record r (its bytes and projection) at (log, seq) and apply it to
+** the current state. Call inside the transaction that stores its block. A supersession or retraction by a node
 ** other than the target's origin is ignored (the record itself is kept).
 ** fresh: r was just created here with a new id, so nothing can have
 ** replaced it yet (saves a lookup on the ingest path).

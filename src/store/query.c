@@ -20,7 +20,7 @@ struct hits {
 };
 
 static int
-push(struct hits *h, const void *id, int64_t log, int64_t seq, int64_t t)
+push(struct hits *h, const void *id, int64_t k, int64_t t)
 {
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? h->cap * 2 : 256;
@@ -32,8 +32,8 @@ push(struct hits *h, const void *id, int64_t log, int64_t seq, int64_t t)
 		h->cap = cap;
 	}
 	memcpy(h->v[h->n].id, id, 16);
-	h->v[h->n].log = log;
-	h->v[h->n].seq = seq;
+	h->v[h->n].log = STORE_ENTRY_LOG(k);
+	h->v[h->n].seq = STORE_ENTRY_SEQ(k);
 	h->v[h->n].t = t;
 	h->n++;
 	return 0;
@@ -87,8 +87,7 @@ by_zindex(struct store *s, const struct store_query *q, int64_t from,
 				    sqlite3_column_text(st, 4), q->category))
 					continue;
 				if (push(h, sqlite3_column_blob(st, 0),
-				    sqlite3_column_int64(st, 5),
-				    sqlite3_column_int64(st, 6), t) != 0)
+				    sqlite3_column_int64(st, 5), t) != 0)
 					return dib_fail(d, DIB_ENOMEM, "",
 					    "out of memory");
 			}
@@ -129,8 +128,7 @@ by_day(struct store *s, const struct store_query *q, struct hits *h,
 			    sqlite3_column_text(st, 4), q->category))
 				continue;
 			if (push(h, sqlite3_column_blob(st, 0),
-			    sqlite3_column_int64(st, 5),
-			    sqlite3_column_int64(st, 6), t) != 0) {
+			    sqlite3_column_int64(st, 5), t) != 0) {
 				sqlite3_reset(st);
 				return dib_fail(d, DIB_ENOMEM, "",
 				    "out of memory");
@@ -161,11 +159,11 @@ run(struct store *s, const char *sql, const struct store_query *q,
 	sqlite3_bind_double(st, 6, q->n);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (!store_category_under((const char *)sqlite3_column_text(st,
-		    4), q->category))
+		    3), q->category))
 			continue;
 		if (push(h, sqlite3_column_blob(st, 0),
-		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-		    sqlite3_column_int64(st, 3)) != 0) {
+		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2))
+		    != 0) {
 			rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
 			break;
 		}
@@ -196,17 +194,17 @@ store_query(struct store *s, const struct store_query *q,
 		if (util_day_of(to) - util_day_of(from) < MAX_DAYS_BY_INDEX)
 			rc = by_zindex(s, q, from, to, &h, d);
 		else
-			rc = run(s, "SELECT id, log, seq, t, category FROM rec "
-			    "WHERE t BETWEEN ?1 AND ?2 AND zkey IS NOT NULL AND "
-			    "lon BETWEEN ?3 AND ?4 AND lat BETWEEN ?5 AND ?6", q,
+			rc = run(s, "SELECT id, k, t, category FROM entries "
+			    "WHERE state = 0 AND t BETWEEN ?1 AND ?2 AND zkey IS "
+			    "NOT NULL AND lon BETWEEN ?3 AND ?4 AND lat BETWEEN "
+			    "?5 AND ?6", q,
 			    &h, d);
 	}
 	if (rc == 0)
-		rc = run(s, "SELECT r.id, r.log, r.seq, r.t, r.category FROM "
-		    "rec_box b JOIN rec_shape x ON x.rid = b.rid JOIN rec r ON "
-		    "r.id = x.id WHERE r.t BETWEEN ?1 AND ?2 AND b.maxx >= ?3 "
-		    "AND b.minx <= ?4 AND b.maxy >= ?5 AND b.miny <= ?6", q, &h,
-		    d);
+		rc = run(s, "SELECT e.id, e.k, e.t, e.category FROM rec_box b "
+		    "JOIN entries e ON e.k = b.k WHERE e.t BETWEEN ?1 AND ?2 "
+		    "AND b.maxx >= ?3 AND b.minx <= ?4 AND b.maxy >= ?5 AND "
+		    "b.miny <= ?6", q, &h, d);
 out:
 	if (rc != 0) {
 		free(h.v);

@@ -8,9 +8,12 @@
 #include <string.h>
 
 /*
-** The schema. Blocks and entries are the truth; everything from rec on is
-** the projection, rebuilt from them by the projector (and so by
-** "diboli log verify", which compares).
+** The schema. Blocks and the record bytes in entries are the truth. The
+** projection lives beside the bytes: the projector fills each entry's
+** columns (id, state, category, time, place) when it stores it, and the
+** partial index over current entries is the current state that queries
+** read (the view rec). One row and two index entries per record: the
+** shape of the raw SQLite ceiling in make bench.
 */
 static const char schema[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
@@ -40,17 +43,16 @@ static const char schema[] =
     "  prec INTEGER NOT NULL,\n"
     "  received_at INTEGER NOT NULL,\n"
     "  PRIMARY KEY(log, first_seq)) WITHOUT ROWID;\n"
-    /* Record bytes, exactly as hashed into their block; the key is
-     * log << 40 | seq, so a log's records are contiguous and appends go
-     * to the end of a rowid table (see STORE_ENTRY_KEY). */
+    /* Every record ever held: k = log << 40 | seq (appends to a rowid
+     * table); body, the bytes exactly as hashed into their block; then
+     * the projector's columns. state: 0 current, 1 superseded,
+     * 2 retracted, 3 a retraction. zkey, lon, lat: a point's place, or
+     * the centre of a line or polygon (zkey NULL). */
     "CREATE TABLE entries(\n"
     "  k INTEGER PRIMARY KEY,\n"
-    "  body BLOB NOT NULL);\n"
-    /* Projection: the current version of every live record. */
-    "CREATE TABLE rec(\n"
-    "  id BLOB PRIMARY KEY,\n"
-    "  log INTEGER NOT NULL,\n"
-    "  seq INTEGER NOT NULL,\n"
+    "  body BLOB NOT NULL,\n"
+    "  id BLOB NOT NULL,\n"
+    "  state INTEGER NOT NULL,\n"
     "  category TEXT NOT NULL,\n"
     "  prec INTEGER NOT NULL,\n"
     "  t INTEGER NOT NULL,\n"
@@ -58,22 +60,20 @@ static const char schema[] =
     "  zkey INTEGER,\n"
     "  lon REAL,\n"
     "  lat REAL,\n"
-    "  patrol BLOB) WITHOUT ROWID;\n"
-    /* One index serves time and place: by day, then z-order. */
-    "CREATE INDEX rec_dz ON rec(day, zkey);\n"
-    /* Lines and polygons: few, so an R*Tree serves them. */
-    "CREATE TABLE rec_shape(\n"
-    "  rid INTEGER PRIMARY KEY,\n"
-    "  id BLOB NOT NULL UNIQUE);\n"
-    "CREATE VIRTUAL TABLE rec_box USING rtree(rid, minx, maxx, miny, maxy);\n"
-    /* History: what replaced or withdrew a record, with both places. */
+    "  patrol BLOB);\n"
+    "CREATE UNIQUE INDEX entries_id ON entries(id);\n"
+    /* Time and place of current records: by day, then z-order. */
+    "CREATE INDEX entries_dz ON entries(day, zkey) WHERE state = 0;\n"
+    "CREATE VIEW rec AS SELECT id, k >> 40 AS log, k & 1099511627775 AS "
+    "seq, category, prec, t, day, zkey, lon, lat, patrol FROM entries "
+    "WHERE state = 0;\n"
+    /* Current lines and polygons (few): an R*Tree keyed by entry. */
+    "CREATE VIRTUAL TABLE rec_box USING rtree(k, minx, maxx, miny, maxy);\n"
+    /* History: what replaced or withdrew a record (kind 1 supersede,
+     * 2 retract), kept even when the old record has not arrived yet. */
     "CREATE TABLE rec_link(\n"
     "  old BLOB PRIMARY KEY,\n"
-    "  old_log INTEGER,\n"
-    "  old_seq INTEGER,\n"
     "  new BLOB NOT NULL,\n"
-    "  new_log INTEGER NOT NULL,\n"
-    "  new_seq INTEGER NOT NULL,\n"
     "  kind INTEGER NOT NULL) WITHOUT ROWID;\n"
     "CREATE INDEX rec_link_new ON rec_link(new);\n";
 
@@ -86,30 +86,24 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BLOCK_INSERT] = "INSERT INTO blocks(log, first_seq, count, "
 	    "header, sig, hash, prec, received_at) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[ST_ENTRY_INSERT] = "INSERT INTO entries(k, body) VALUES(?1, ?2)",
-	[ST_REC_INSERT] = "INSERT INTO rec(id, log, seq, category, prec, t, "
-	    "day, zkey, lon, lat, patrol) "
-	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[ST_REC_GET] = "SELECT log, seq, zkey FROM rec WHERE id = ?1",
-	[ST_REC_DELETE] = "DELETE FROM rec WHERE id = ?1",
-	[ST_LINK_GET] = "SELECT old_log, new, kind FROM rec_link "
-	    "WHERE old = ?1",
-	[ST_LINK_INSERT] = "INSERT INTO rec_link(old, old_log, old_seq, new, "
-	    "new_log, new_seq, kind) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_LINK_PLACE] = "UPDATE rec_link SET old_log = ?2, old_seq = ?3 "
-	    "WHERE old = ?1",
-	[ST_SHAPE_INSERT] = "INSERT INTO rec_shape(id) VALUES(?1)",
-	[ST_SHAPE_BOX] = "INSERT INTO rec_box(rid, minx, maxx, miny, maxy) "
-	    "VALUES(?1, ?2, ?3, ?4, ?5)",
-	[ST_SHAPE_GET] = "SELECT rid FROM rec_shape WHERE id = ?1",
-	[ST_SHAPE_DELETE] = "DELETE FROM rec_shape WHERE rid = ?1",
-	[ST_BOX_DELETE] = "DELETE FROM rec_box WHERE rid = ?1",
-	[ST_LOG_ORIGIN] = "SELECT origin FROM logs WHERE id = ?1",
+	[ST_ENTRY_INSERT] = "INSERT INTO entries(k, body, id, state, category,"
+	    " prec, t, day, zkey, lon, lat, patrol) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[ST_ENTRY_GET] = "SELECT body FROM entries WHERE k = ?1",
-	[ST_ZSCAN] = "SELECT id, t, lon, lat, category, log, seq FROM rec "
-	    "WHERE day = ?1 AND zkey BETWEEN ?2 AND ?3",
-	[ST_DAYSCAN] = "SELECT id, t, lon, lat, category, log, seq FROM rec "
-	    "WHERE day = ?1",
+	[ST_ENTRY_BY_ID] = "SELECT k, state, zkey IS NULL FROM entries "
+	    "WHERE id = ?1",
+	[ST_ENTRY_STATE] = "UPDATE entries SET state = ?2 WHERE k = ?1",
+	[ST_LINK_GET] = "SELECT new, kind FROM rec_link WHERE old = ?1",
+	[ST_LINK_INSERT] = "INSERT INTO rec_link(old, new, kind) "
+	    "VALUES(?1, ?2, ?3)",
+	[ST_BOX_INSERT] = "INSERT INTO rec_box(k, minx, maxx, miny, maxy) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5)",
+	[ST_BOX_DELETE] = "DELETE FROM rec_box WHERE k = ?1",
+	[ST_LOG_ORIGIN] = "SELECT origin FROM logs WHERE id = ?1",
+	[ST_ZSCAN] = "SELECT id, t, lon, lat, category, k FROM entries "
+	    "WHERE state = 0 AND day = ?1 AND zkey BETWEEN ?2 AND ?3",
+	[ST_DAYSCAN] = "SELECT id, t, lon, lat, category, k FROM entries "
+	    "WHERE state = 0 AND day = ?1",
 };
 
 int

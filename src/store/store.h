@@ -1,8 +1,9 @@
 /*
 ** The store: one SQLite database per node (WAL, synchronous=FULL, foreign
 ** keys on) holding signed blocks, their records, and the projection
-** tables that queries read. Only log/ writes blocks and entries; only the
-** projector (store/project.c) writes the projection.
+** that queries read. Only log/ appends blocks; records enter through the
+** projector (store/project.c), which stores each record's bytes with its
+** projection columns and keeps the current state.
 */
 #ifndef DIB_STORE_H
 #define DIB_STORE_H
@@ -22,6 +23,8 @@ struct record;
 #define STORE_ENTRY_SHIFT 40
 #define STORE_ENTRY_KEY(log, seq) \
 	((int64_t)(log) << STORE_ENTRY_SHIFT | (int64_t)(seq))
+#define STORE_ENTRY_LOG(k) ((int64_t)(k) >> STORE_ENTRY_SHIFT)
+#define STORE_ENTRY_SEQ(k) ((int64_t)(k) & ((1LL << STORE_ENTRY_SHIFT) - 1))
 
 /* Cached prepared statements, by use. */
 enum store_stmt {
@@ -30,22 +33,25 @@ enum store_stmt {
 	ST_LOG_ADVANCE,
 	ST_BLOCK_INSERT,
 	ST_ENTRY_INSERT,
-	ST_REC_INSERT,
-	ST_REC_GET,
-	ST_REC_DELETE,
+	ST_ENTRY_GET,
+	ST_ENTRY_BY_ID,
+	ST_ENTRY_STATE,
 	ST_LINK_GET,
 	ST_LINK_INSERT,
-	ST_LINK_PLACE,
-	ST_SHAPE_INSERT,
-	ST_SHAPE_BOX,
-	ST_SHAPE_GET,
-	ST_SHAPE_DELETE,
+	ST_BOX_INSERT,
 	ST_BOX_DELETE,
 	ST_LOG_ORIGIN,
-	ST_ENTRY_GET,
 	ST_ZSCAN,
 	ST_DAYSCAN,
 	ST_COUNT
+};
+
+/* The projector's state of an entry. */
+enum store_state {
+	STORE_CURRENT = 0,
+	STORE_SUPERSEDED = 1,
+	STORE_RETRACTED = 2,
+	STORE_RETRACTION = 3
 };
 
 struct store {

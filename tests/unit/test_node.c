@@ -320,11 +320,16 @@ test_verify_tamper(void **state)
 	assert_int_equal(log_verify(f->n->store, &rep, NULL, NULL, &d), 0);
 
 	/* The projection. */
-	assert_int_equal(exec(f->n, "UPDATE rec SET t = t + 1 WHERE seq = 2"),
-	    0);
-	verify_fails(f->n, "projection table rec");
-	assert_int_equal(exec(f->n, "UPDATE rec SET t = t - 1 WHERE seq = 2"),
-	    0);
+	assert_int_equal(exec(f->n, "UPDATE entries SET t = t + 1 WHERE k & "
+	    "255 = 2"), 0);
+	verify_fails(f->n, "projection (entries) differs");
+	assert_int_equal(exec(f->n, "UPDATE entries SET t = t - 1 WHERE k & "
+	    "255 = 2"), 0);
+	assert_int_equal(exec(f->n, "UPDATE entries SET state = 1 WHERE k & "
+	    "255 = 4"), 0);
+	verify_fails(f->n, "projection (entries) differs");
+	assert_int_equal(exec(f->n, "UPDATE entries SET state = 0 WHERE k & "
+	    "255 = 4"), 0);
 
 	/* A signature. */
 	assert_int_equal(exec(f->n, "UPDATE blocks SET sig = zeroblob(64) "
@@ -368,10 +373,15 @@ test_project_out_of_order(void **state)
 	    "VALUES(77, 1, 'ML,SN')"), 0);
 	assert_int_equal(store_project(f->n->store, 77, 1, &b, 0, &d), 0);
 	assert_int_equal(store_project(f->n->store, 77, 2, &a, 0, &d), 0);
+	/* The same record twice is refused, not duplicated. */
+	assert_int_equal(store_project(f->n->store, 77, 3, &a, 0, &d),
+	    DIB_EEXIST);
 	assert_int_equal(store_count(f->n->store, "SELECT count(*) FROM rec"),
 	    1);
+	assert_int_equal(store_count(f->n->store, "SELECT state FROM entries "
+	    "WHERE k = (77 << 40) + 2"), STORE_SUPERSEDED);
 	assert_int_equal(store_count(f->n->store, "SELECT count(*) FROM "
-	    "rec_link WHERE old_log = 77 AND old_seq = 2"), 1);
+	    "rec_link"), 1);
 	record_clear(&a);
 	record_clear(&b);
 	json_decref(in);
