@@ -18,6 +18,7 @@
 #include "model/model.h"
 #include "node/node.h"
 #include "store/query.h"
+#include "util/json.h"
 #include "util/util.h"
 
 #define JSON_INPUT_MAX (64 * 1024 * 1024)
@@ -208,12 +209,11 @@ input_from_flags(struct node *n, const struct args *a, json_t *in,
 		    "type", "Point", "coordinates", lon, lat));
 	}
 	if (a->geometry) {
-		json_error_t je;
-		json_t *g = json_loads(a->geometry, 0, &je);
+		json_t *g = NULL;
 
-		if (g == NULL)
-			return dib_fail(d, DIB_EINVAL, "geometry", "is not "
-			    "JSON: %s", je.text);
+		if ((rc = util_json_parse(a->geometry, strlen(a->geometry),
+		    "geometry", &g, d)) != 0)
+			return rc;
 		json_object_del(in, "location");
 		json_object_set_new(in, "geometry", g);
 	}
@@ -277,7 +277,6 @@ parse_id(const char *s, uint8_t id[16])
 static int
 load_json(const char *path, json_t **out, struct dib_diag *d)
 {
-	json_error_t je;
 	char *text = NULL;
 	size_t len;
 	int rc;
@@ -285,13 +284,10 @@ load_json(const char *path, json_t **out, struct dib_diag *d)
 	*out = NULL;
 	if ((rc = util_read_file(path, JSON_INPUT_MAX, &text, &len, d)) != 0)
 		return rc;
-	*out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	rc = util_json_parse(text, len, strcmp(path, "-") ? path : "stdin",
+	    out, d);
 	free(text);
-	if (*out == NULL)
-		return dib_fail(d, DIB_EINVAL, "json", "%s: line %d column %d: "
-		    "%s", strcmp(path, "-") ? path : "stdin", je.line,
-		    je.column, je.text);
-	return DIB_OK;
+	return rc;
 }
 
 static int

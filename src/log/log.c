@@ -211,17 +211,40 @@ write_block(struct store *s, const struct log_signer *k, int64_t log,
 	return DIB_OK;
 }
 
-static const struct record *sort_base;
-
+/*
+** Order idx so that records of one audience are together, keeping their
+** order: a counting pass over the few distinct audiences of a batch.
+*/
 static int
-by_audience(const void *a, const void *b)
+group_by_audience(struct record *recs, size_t n, size_t *idx)
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(sort_base[x].audience, sort_base[y].audience);
+	const char *aud[UTIL_AUDIENCE_MAX * 4];
+	size_t count[UTIL_AUDIENCE_MAX * 4], start[UTIL_AUDIENCE_MAX * 4];
+	unsigned char *which;
+	size_t na = 0, i, a;
 
-	if (c != 0)
-		return c;
-	return x < y ? -1 : x > y;
+	if ((which = malloc(n)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		for (a = 0; a < na && strcmp(aud[a], recs[i].audience); a++)
+			;
+		if (a == na) {
+			if (na == sizeof aud / sizeof aud[0]) {
+				free(which);
+				return -1;
+			}
+			aud[na] = recs[i].audience;
+			count[na++] = 0;
+		}
+		which[i] = (unsigned char)a;
+		count[a]++;
+	}
+	for (a = 0, start[0] = 0; a + 1 < na; a++)
+		start[a + 1] = start[a] + count[a];
+	for (i = 0; i < n; i++)
+		idx[start[which[i]]++] = i;
+	free(which);
+	return 0;
 }
 
 int
@@ -242,10 +265,13 @@ log_append(struct store *s, const struct log_signer *k, struct record *recs,
 			return dib_fail(d, DIB_EINVAL, "", "record %zu is not "
 			    "encoded", i);
 		}
-		idx[i] = i;
 	}
-	sort_base = recs;
-	qsort(idx, n, sizeof *idx, by_audience);
+	if (group_by_audience(recs, n, idx) != 0) {
+		free(idx);
+		return dib_fail(d, DIB_ETOOBIG, "audience", "more than %d "
+		    "different audiences in one append",
+		    UTIL_AUDIENCE_MAX * 4);
+	}
 	if ((rc = store_exec(s, "SAVEPOINT log_append", d)) != 0)
 		goto out;
 	for (start = 0; start < n && rc == 0;) {

@@ -285,10 +285,18 @@ add_json(struct buf *b, const json_t *v, int depth)
 	}
 	case JSON_STRING:
 		return buf_add_json_string(b, json_string_value(v));
-	case JSON_INTEGER:
-		n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(v));
-		return buf_add(b, num, (size_t)n);
+	case JSON_INTEGER: {
+		json_int_t iv = json_integer_value(v);
+		uint64_t u = iv < 0 ? 0 - (uint64_t)iv : (uint64_t)iv;
+		char *p = num + sizeof num;
+
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10) > 0);
+		if (iv < 0)
+			*--p = '-';
+		return buf_add(b, p, (size_t)(num + sizeof num - p));
+	}
 	case JSON_REAL:
 		n = snprintf(num, sizeof num, "%.15g", json_real_value(v));
 		if (n <= 0 || !isfinite(json_real_value(v)))
@@ -374,6 +382,7 @@ record_from_json(const struct model *m, const json_t *in,
 	json_t *made = NULL;
 	struct buf b;
 	char ts[40], idtxt[37];
+	size_t known;
 	int rc, i;
 
 	memset(r, 0, sizeof *r);
@@ -381,14 +390,19 @@ record_from_json(const struct model *m, const json_t *in,
 	if (!json_is_object(in))
 		return dib_fail(d, DIB_EINVAL, "", "a record must be a JSON "
 		    "object");
-	json_object_foreach((json_t *)in, key, v) {
-		for (i = 0; top_keys[i] && strcmp(top_keys[i], key); i++)
-			;
-		if (top_keys[i] == NULL)
-			return dib_fail(d, DIB_EINVAL, key, "unknown field "
-			    "(expected category, observed_at, geometry or "
-			    "location, attributes, audience, precedence, "
-			    "patrol, supersedes)");
+	/* Unknown members: only look for one when the count says so. */
+	for (i = 0, known = 0; top_keys[i]; i++)
+		known += json_object_get(in, top_keys[i]) != NULL;
+	if (known != json_object_size(in)) {
+		json_object_foreach((json_t *)in, key, v) {
+			for (i = 0; top_keys[i] && strcmp(top_keys[i], key); i++)
+				;
+			if (top_keys[i] == NULL)
+				return dib_fail(d, DIB_EINVAL, key, "unknown "
+				    "field (expected category, observed_at, "
+				    "geometry or location, attributes, audience, "
+				    "precedence, patrol, supersedes)");
+		}
 	}
 
 	s = json_string_value(json_object_get(in, "category"));

@@ -49,7 +49,7 @@ grow(struct buf *b, size_t need)
 	}
 	if (b->len + need + 1 <= b->cap)
 		return 0;
-	cap = b->cap ? b->cap : 256;
+	cap = b->cap ? b->cap : 1024;
 	while (cap < b->len + need + 1)
 		cap *= 2;
 	if ((np = realloc(b->p, cap)) == NULL) {

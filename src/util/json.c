@@ -405,6 +405,13 @@ slow_strtod(struct jp *jp, const unsigned char *s, size_t n, double *x)
 	return rc;
 }
 
+/* The fast path needs each operation rounded once, straight to double. */
+#if FLT_EVAL_METHOD == 0
+#define FAST_PATH 1
+#else
+#define FAST_PATH 0
+#endif
+
 /* Exact powers of ten for the fast path of parse_number. */
 static const double pow10s[] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -421,8 +428,8 @@ static int
 parse_number(struct jp *jp, json_t **out)
 {
 	const unsigned char *p = jp->p, *end = jp->end, *start = p;
-	uint64_t m = 0;         /* the significant digits, if they fit */
-	int64_t exp10 = 0;      /* the value is m * 10^exp10 */
+	uint64_t m = 0;         /* the digits, unless lost */
+	int64_t exp10 = 0;      /* unless lost, the value is m * 10^exp10 */
 	int64_t e = 0;
 	int neg = 0, eneg = 0, real = 0, lost = 0;
 	double x;
@@ -493,15 +500,14 @@ parse_number(struct jp *jp, json_t **out)
 			return jp_nomem(jp);
 		return 0;
 	}
-#if FLT_EVAL_METHOD == 0
-	if (!lost && m <= (uint64_t)1 << 53 && exp10 >= -22 && exp10 <= 22) {
+	if (FAST_PATH && !lost && m <= (uint64_t)1 << 53 && exp10 >= -22 &&
+	    exp10 <= 22) {
 		x = exp10 < 0 ? (double)m / pow10s[-exp10] :
 		    (double)m * pow10s[exp10];
 		if (neg)
 			x = -x;
-	} else
-#endif
-	if ((rc = slow_strtod(jp, start, (size_t)(p - start), &x)) != 0)
+	} else if ((rc = slow_strtod(jp, start, (size_t)(p - start),
+	    &x)) != 0)
 		return rc;
 	if (isinf(x)) {
 		int shown = p - start > 24 ? 24 : (int)(p - start);
@@ -515,16 +521,20 @@ parse_number(struct jp *jp, json_t **out)
 	return 0;
 }
 
-/* A key for a message: at most about 40 bytes, control bytes as '?'. */
+/* A key for a message (size >= 8): at most 40 bytes, control bytes '?'. */
 static void
 key_excerpt(const char *k, size_t n, char *out, size_t size)
 {
-	size_t i, lim = n > 40 ? 40 : n;
+	size_t i, lim = n;
 
+	if (lim > 40)
+		lim = 40;
+	if (lim > size - 4)
+		lim = size - 4;
 	/* Do not cut a UTF-8 sequence in two. */
 	while (lim < n && lim > 0 && ((unsigned char)k[lim] & 0xc0) == 0x80)
 		lim--;
-	for (i = 0; i < lim && i + 4 < size; i++)
+	for (i = 0; i < lim; i++)
 		out[i] = (unsigned char)k[i] < 0x20 ? '?' : k[i];
 	out[i] = '\0';
 	if (lim < n)

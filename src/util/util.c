@@ -165,7 +165,12 @@ util_time_format(int64_t ms, char *out, size_t n)
 		s[19] = 'Z';
 		s[20] = '\0';
 	}
-	snprintf(out, n, "%s", s);
+	if (n > 0) {
+		size_t len = strlen(s) < n - 1 ? strlen(s) : n - 1;
+
+		memcpy(out, s, len);
+		out[len] = '\0';
+	}
 	return out;
 }
 
@@ -230,8 +235,8 @@ util_random(void *p, size_t n)
 {
 	/* One getrandom() per 4 KiB instead of one per id keeps bulk ingest
 	 * fast; the pool is wiped as it is consumed. */
-	static uint8_t pool[4096];
-	static size_t left;
+	static _Thread_local uint8_t pool[4096];
+	static _Thread_local size_t left;
 	uint8_t *out = p;
 
 	if (n > sizeof pool / 4) {
@@ -260,9 +265,9 @@ void
 util_uuid7(int64_t ms, uint8_t out[16])
 {
 	/* RFC 9562 method 1: a 12-bit counter in rand_a, seeded randomly
-	 * each new ms, keeps ids from one process sorted. */
-	static int64_t last_ms = -1;
-	static unsigned counter;
+	 * each new ms, keeps ids from one thread sorted. */
+	static _Thread_local int64_t last_ms = -1;
+	static _Thread_local unsigned counter;
 	int i;
 
 	if (ms <= last_ms) {

@@ -29,7 +29,7 @@ int64_t util_now_ms(void);
 /* Days since 1970-01-01 of a time (floor). */
 int64_t util_day_of(int64_t ms);
 
-/* A UUIDv7: 48-bit ms time, then random bits, monotonic in a process. */
+/* A UUIDv7: 48-bit ms time, then random bits, monotonic in a thread. */
 void util_uuid7(int64_t ms, uint8_t out[16]);
 
 /* Canonical text form (36 characters + NUL) of a UUID. */
@@ -50,7 +50,8 @@ int util_unhex(const char *s, uint8_t *out, size_t n);
 /* Is p[0..n) well-formed UTF-8 (no overlongs, no surrogates)? */
 int util_utf8_valid(const char *p, size_t n);
 
-/* Cryptographically random bytes, from a buffer refilled in bulk. */
+/* Cryptographically random bytes, from a per-thread buffer refilled in
+** bulk. */
 void util_random(void *p, size_t n);
 
 /* Is code an ISO 3166-1 alpha-2 code (upper case)? */

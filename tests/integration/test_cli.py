@@ -118,7 +118,7 @@ def test_json_input_and_bulk():
         c = counts(d)
         assert c["records"] == 51 and c["blocks"] == 2
         fails(1, "record", "add", "--dir", d, "--json", "-", input="{oops",
-              must="json")
+              must="stdin: line 1, column 2")
         fails(2, "record", "add", "--dir", d, "--json", path,
               "--category", "x")
 

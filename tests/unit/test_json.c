@@ -63,6 +63,10 @@ bad(const char *s, size_t n, int code, const char *part)
 
 #define BAD(s, part) bad(s, sizeof s - 1, DIB_EINVAL, part)
 
+/* An e with an acute accent, in UTF-8. */
+#define E1 "\xc3\xa9"
+#define E5 E1 E1 E1 E1 E1
+
 static void
 test_scalars(void **state)
 {
@@ -414,6 +418,9 @@ test_rejections(void **state)
 	    "duplicate key \"a\"");
 	BAD("{\"a\":1,\"\\u0061\":2}", "duplicate key \"a\"");
 	BAD("{\"a\\nb\":1,\"a\\nb\":2}", "duplicate key \"a?b\"");
+	/* A long key is cut, between two characters. */
+	BAD("{\"a" E5 E5 E5 E5 "z\":1,\"a" E5 E5 E5 E5 "z\":2}",
+	    "duplicate key \"a" E5 E5 E5 E1 E1 E1 E1 "...\"");
 	BAD("[1] x", "expected the end after the JSON value, got 'x'");
 	BAD("1 2", "expected the end after the JSON value, got '2'");
 	BAD("{}{}", "expected the end");
