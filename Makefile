@@ -1,6 +1,7 @@
 # diboli: the two commands of the quick start are "make demo" and
 # "make check"; both install what is missing first (Debian 12, as root).
 
+MAKEFLAGS  += --no-print-directory
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)

@@ -670,10 +670,13 @@ cmd_list(struct node *n, const struct args *a)
 	else if (strcmp(fmt, "csv") == 0)
 		printf("id,observed_at,category,precedence,lat,lon,mgrs,"
 		    "audience,origin_nation,attributes\n");
-	else
-		printf("%-36s  %-20s  %-9s  %-15s  %s\n", "ID",
-		    fr ? "OBSERVÉ" : "OBSERVED", fr ? "PRÉC." : "PREC.",
-		    "MGRS", fr ? "CATÉGORIE" : "CATEGORY");
+	else {
+		cli_label("ID", 38);
+		cli_label(fr ? "OBSERVÉ" : "OBSERVED", 22);
+		cli_label(fr ? "PRÉC." : "PREC.", 11);
+		cli_label("MGRS", 17);
+		printf("%s\n", fr ? "CATÉGORIE" : "CATEGORY");
+	}
 	for (i = 0; i < count; i++) {
 		json_t *j = node_record_json(n, hits[i].log, hits[i].seq,
 		    "current");
@@ -737,20 +740,26 @@ cmd_list(struct node *n, const struct args *a)
 			const struct model_category *mc = cat ?
 			    model_find(n->model, cat) : NULL;
 
-			printf("%-36s  %-20s  %-9s  %-15s  %s\n",
+			const struct model_category *up = mc ?
+			    model_category_parent(mc) : NULL;
+
+			printf("%-36s  %-20s  %-9s  %-15s  ",
 			    json_string_value(json_object_get(j, "id")),
 			    json_string_value(json_object_get(j,
 			    "observed_at")),
 			    json_string_value(json_object_get(j, "precedence")),
-			    mgrs ? mgrs : "-",
-			    mc ? model_category_label(mc, lang) :
+			    mgrs ? mgrs : "-");
+			/* "Contrebande › Carburant": the leaf alone is vague. */
+			if (up != NULL && model_category_depth(mc) >= 2)
+				printf("%s › ", model_category_label(up, lang));
+			printf("%s\n", mc ? model_category_label(mc, lang) :
 			    (cat ? cat : "?"));
 		}
 		json_decref(j);
 	}
 	if (strcmp(fmt, "geojson") == 0)
 		printf("]}\n");
-	else if (strcmp(fmt, "table") == 0)
+	else if (strcmp(fmt, "table") == 0 && fflush(stdout) == 0)
 		fprintf(stderr, fr ? "%zu fiche(s)\n" : "%zu record(s)\n",
 		    count);
 	free(hits);

@@ -54,6 +54,31 @@ check_name(const char *name, struct dib_diag *d)
 	return DIB_OK;
 }
 
+/* mkdir -p: parents 0755, the node directory itself 0700. */
+static int
+make_dirs(const char *dir, struct dib_diag *d)
+{
+	char path[2048];
+	size_t i, n = strlen(dir);
+
+	if (n >= sizeof path)
+		return dib_fail(d, DIB_EINVAL, "dir", "path too long");
+	memcpy(path, dir, n + 1);
+	for (i = 1; i < n; i++) {
+		if (path[i] != '/')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return dib_fail(d, DIB_EIO, "dir", "cannot create %s: %s",
+			    path, strerror(errno));
+		path[i] = '/';
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return dib_fail(d, DIB_EIO, "dir", "cannot create %s: %s", dir,
+		    strerror(errno));
+	return DIB_OK;
+}
+
 int
 node_init(const char *dir, const char *nation, const char *name,
     struct dib_diag *d)
@@ -82,9 +107,8 @@ node_init(const char *dir, const char *nation, const char *name,
 	if ((rc = path_join(db, sizeof db, dir, NODE_DB, d)) != 0 ||
 	    (rc = path_join(key, sizeof key, dir, NODE_KEY, d)) != 0)
 		return rc;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return dib_fail(d, DIB_EIO, "dir", "cannot create %s: %s", dir,
-		    strerror(errno));
+	if ((rc = make_dirs(dir, d)) != 0)
+		return rc;
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return dib_fail(d, DIB_EINVAL, "dir", "%s is not a directory",
 		    dir);
