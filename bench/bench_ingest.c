@@ -117,11 +117,10 @@ make_inputs(const struct model *m, size_t n, int days)
 }
 
 /*
-** The library path as a client uses it: each batch of 1,000 records
-** arrives as one JSON document ({"records": [...]}, as an HTTP bulk POST
-** will), is parsed, then node_add validates and encodes the records (on
-** two threads) and appends them as one signed block per audience in one
-** durable transaction.
+** The library path: records arrive as JSON texts (as from devices or an
+** NDJSON import) and go through node_add_texts in batches of 1,000: strict
+** parse, validation against the model, encoding, one signed block per
+** audience, projection and indexes, one durable transaction per batch.
 */
 static double
 bench_library(const char *dir, size_t n, struct node **out)
@@ -129,59 +128,25 @@ bench_library(const char *dir, size_t n, struct node **out)
 	struct dib_diag d = {0};
 	struct node *node = NULL;
 	uint8_t (*ids)[16] = calloc(BATCH, 16);
-	json_t **items = calloc(BATCH, sizeof *items);
-	char **docs;
-	size_t *dlen, nb = (n + BATCH - 1) / BATCH, i, k;
 	double t0;
+	size_t i;
 
-	/* The batch documents, made before timing. */
-	docs = calloc(nb, sizeof *docs);
-	dlen = calloc(nb, sizeof *dlen);
-	for (i = 0; i < nb; i++) {
-		size_t from = i * BATCH, to = from + BATCH < n ? from + BATCH : n;
-		size_t len = 16, pos = 0;
-
-		for (k = from; k < to; k++)
-			len += lens[k] + 1;
-		docs[i] = malloc(len + 16);
-		pos += (size_t)snprintf(docs[i], len, "{\"records\":[");
-		for (k = from; k < to; k++) {
-			if (k > from)
-				docs[i][pos++] = ',';
-			memcpy(docs[i] + pos, texts[k], lens[k]);
-			pos += lens[k];
-		}
-		memcpy(docs[i] + pos, "]}", 3);
-		dlen[i] = pos + 2;
-	}
 	if (node_init(dir, "SN", "Banc d'essai — PC Tambacounda", &d) != 0 ||
 	    node_open(dir, &node, &d) != 0)
 		die("node", &d);
 	t0 = now_s();
-	for (i = 0; i < nb; i++) {
-		json_t *doc = NULL, *list;
-		size_t m;
+	for (i = 0; i < n; i += BATCH) {
+		size_t m = n - i < BATCH ? n - i : BATCH;
 
-		if (util_json_parse(docs[i], dlen[i], "body", &doc, &d) != 0)
-			die("parse", &d);
-		list = json_object_get(doc, "records");
-		m = json_array_size(list);
-		for (k = 0; k < m; k++)
-			items[k] = json_array_get(list, k);
-		if (node_add(node, items, m, ids, &d) != 0)
+		if (node_add_texts(node, (const char *const *)texts + i,
+		    lens + i, m, ids, &d) != 0)
 			die("add", &d);
-		json_decref(doc);
-		if (isatty(2) && i % 50 == 0)
-			fprintf(stderr, "\r  library: %zu/%zu", i * BATCH, n);
+		if (isatty(2) && (i / BATCH) % 50 == 0)
+			fprintf(stderr, "\r  library: %zu/%zu", i, n);
 	}
 	t0 = now_s() - t0;
 	if (isatty(2))
 		fputc('\n', stderr);
-	for (i = 0; i < nb; i++)
-		free(docs[i]);
-	free(docs);
-	free(dlen);
-	free(items);
 	free(ids);
 	*out = node;
 	return (double)n / t0;

@@ -5,7 +5,6 @@
 #include "node/node.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "geo/geo.h"
 #include "log/record.h"
 #include "model/model.h"
+#include "util/json.h"
 #include "util/util.h"
 
 #define KEY_MAGIC "diboli-node-key/1 "
@@ -329,54 +329,33 @@ node_append(struct node *n, struct record *recs, size_t count,
 	return DIB_OK;
 }
 
-/* Validation and encoding of in[from, to) into recs, on one thread. */
-struct prep {
-	struct node *n;
-	json_t *const *in;
-	struct record *recs;
-	size_t from, to;
-	size_t bad;             /* index of the first bad record */
-	int rc;
-	struct dib_diag d;
-};
-
-static void *
-prep_run(void *arg)
-{
-	struct prep *p = arg;
-	size_t i;
-
-	p->rc = DIB_OK;
-	for (i = p->from; i < p->to; i++) {
-		struct record *r = &p->recs[i];
-
-		if ((p->rc = record_from_json(p->n->model, p->in[i],
-		    p->n->nation, NULL, r, &p->d)) == 0 &&
-		    (p->rc = check_audience(p->n, r, &p->d)) == 0 &&
-		    r->has_supersedes)
-			p->rc = dib_fail(&p->d, DIB_EINVAL, "supersedes",
-			    "use supersede to replace a record");
-		if (p->rc != 0) {
-			p->bad = i;
-			break;
-		}
-	}
-	return NULL;
-}
-
-/* Batches this large are validated on two threads (the store has one
- * writer; checking and encoding records is the other half of ingest). */
-#define NODE_PARALLEL_MIN 256
-
-int
-node_add(struct node *n, json_t *const *in, size_t count, uint8_t (*ids)[16],
+/* Validate and encode one input for this node into r. */
+static int
+prepare(struct node *n, const json_t *in, struct record *r,
     struct dib_diag *d)
 {
+	int rc;
+
+	if ((rc = record_from_json(n->model, in, n->nation, NULL, r, d)) != 0 ||
+	    (rc = check_audience(n, r, d)) != 0)
+		return rc;
+	if (r->has_supersedes)
+		return dib_fail(d, DIB_EINVAL, "supersedes", "use supersede to "
+		    "replace a record");
+	return DIB_OK;
+}
+
+/*
+** The common part of node_add and node_add_texts: input i comes from
+** in[i] or, parsed here and released at once, from texts[i].
+*/
+static int
+add_many(struct node *n, json_t *const *in, const char *const *texts,
+    const size_t *lens, size_t count, uint8_t (*ids)[16], struct dib_diag *d)
+{
 	struct record *recs;
-	struct prep part[2];
-	pthread_t th;
-	int threaded = 0, rc = DIB_OK, k;
 	size_t i;
+	int rc = DIB_OK;
 
 	if (count == 0)
 		return dib_fail(d, DIB_EINVAL, "records", "no record given");
@@ -385,36 +364,24 @@ node_add(struct node *n, json_t *const *in, size_t count, uint8_t (*ids)[16],
 		    "in one append, got %zu", NODE_MAX_BATCH, count);
 	if ((recs = calloc(count, sizeof *recs)) == NULL)
 		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
-	memset(part, 0, sizeof part);
-	for (k = 0; k < 2; k++) {
-		part[k].n = n;
-		part[k].in = in;
-		part[k].recs = recs;
-	}
-	part[0].to = count;
-	if (count >= NODE_PARALLEL_MIN) {
-		part[0].to = part[1].from = count / 2;
-		part[1].to = count;
-		threaded = pthread_create(&th, NULL, prep_run, &part[1]) == 0;
-		if (!threaded)
-			part[0].to = count;
-	}
-	prep_run(&part[0]);
-	if (threaded)
-		pthread_join(th, NULL);
-	/* Name the first bad record, whichever thread saw it. */
-	for (k = 0; k < 2; k++) {
-		if (part[k].rc == 0)
-			continue;
-		rc = part[k].rc;
-		*d = part[k].d;
-		if (count > 1) {
-			char p[32];
+	for (i = 0; i < count; i++) {
+		json_t *j = NULL;
 
-			snprintf(p, sizeof p, "records[%zu]", part[k].bad);
-			dib_diag_prefix(d, p);
+		if (in != NULL)
+			rc = prepare(n, in[i], &recs[i], d);
+		else if ((rc = util_json_parse(texts[i], lens[i], "", &j, d)) ==
+		    0)
+			rc = prepare(n, j, &recs[i], d);
+		json_decref(j);
+		if (rc != 0) {
+			if (count > 1) {
+				char p[32];
+
+				snprintf(p, sizeof p, "records[%zu]", i);
+				dib_diag_prefix(d, p);
+			}
+			goto out;
 		}
-		goto out;
 	}
 	if ((rc = node_append(n, recs, count, d)) != 0)
 		goto out;
@@ -425,6 +392,20 @@ out:
 		record_clear(&recs[i]);
 	free(recs);
 	return rc;
+}
+
+int
+node_add(struct node *n, json_t *const *in, size_t count, uint8_t (*ids)[16],
+    struct dib_diag *d)
+{
+	return add_many(n, in, NULL, NULL, count, ids, d);
+}
+
+int
+node_add_texts(struct node *n, const char *const *texts, const size_t *lens,
+    size_t count, uint8_t (*ids)[16], struct dib_diag *d)
+{
+	return add_many(n, NULL, texts, lens, count, ids, d);
 }
 
 /* Where the current record id lives, and whether this node wrote it. */

@@ -71,6 +71,14 @@ int node_counts(struct node *n, struct node_counts *c);
 int node_add(struct node *n, json_t *const *in, size_t count,
     uint8_t (*ids)[16], struct dib_diag *d);
 
+/*
+** The same from JSON texts, one record each (NDJSON lines, device
+** submissions): each is parsed strictly, checked and released in turn.
+*/
+int node_add_texts(struct node *n, const char *const *texts,
+    const size_t *lens, size_t count, uint8_t (*ids)[16],
+    struct dib_diag *d);
+
 /* Append records already encoded by record_from_json (bulk, seeding). */
 int node_append(struct node *n, struct record *recs, size_t count,
     struct dib_diag *d);
