@@ -13,6 +13,7 @@
 ** baseline_name, baseline_value, ratio}.
 */
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,108 @@ bench_library(const char *dir, size_t n, struct node **out)
 		fputc('\n', stderr);
 	free(ids);
 	*out = node;
+	return (double)n / t0;
+}
+
+/*
+** The same path split as diboli serve runs it: request threads parse,
+** validate and encode (node_prepare, no database), the single writer
+** signs, stores, projects and commits (node_append). Here one preparing
+** thread feeds the writer through a ring of batches.
+*/
+#define RING 4
+
+struct pipe {
+	struct node *node;
+	size_t n;
+	struct record *slot[RING];
+	size_t count[RING];
+	size_t head, tail;      /* batches produced, consumed */
+	int failed;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void *
+producer(void *arg)
+{
+	struct pipe *p = arg;
+	struct dib_diag d = {0};
+	size_t i, k;
+
+	for (i = 0; i < p->n; i += BATCH) {
+		size_t m = p->n - i < BATCH ? p->n - i : BATCH;
+		struct record *recs;
+
+		pthread_mutex_lock(&p->mu);
+		while (p->head - p->tail == RING)
+			pthread_cond_wait(&p->cv, &p->mu);
+		recs = p->slot[p->head % RING];
+		pthread_mutex_unlock(&p->mu);
+		for (k = 0; k < m; k++) {
+			json_t *j = NULL;
+
+			if (util_json_parse(texts[i + k], lens[i + k], "json",
+			    &j, &d) != 0 || node_prepare(p->node, j, &recs[k],
+			    &d) != 0)
+				die("prepare", &d);
+			json_decref(j);
+		}
+		pthread_mutex_lock(&p->mu);
+		p->count[p->head % RING] = m;
+		p->head++;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+static double
+bench_pipeline(const char *dir, size_t n, struct node **out)
+{
+	struct dib_diag d = {0};
+	struct pipe p;
+	pthread_t th;
+	double t0;
+	size_t done = 0, k;
+	int i;
+
+	memset(&p, 0, sizeof p);
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	for (i = 0; i < RING; i++)
+		p.slot[i] = calloc(BATCH, sizeof(struct record));
+	if (node_init(dir, "SN", "Banc d'essai — PC Kayes", &d) != 0 ||
+	    node_open(dir, &p.node, &d) != 0)
+		die("node", &d);
+	p.n = n;
+	t0 = now_s();
+	pthread_create(&th, NULL, producer, &p);
+	while (done < n) {
+		struct record *recs;
+		size_t m;
+
+		pthread_mutex_lock(&p.mu);
+		while (p.head == p.tail)
+			pthread_cond_wait(&p.cv, &p.mu);
+		recs = p.slot[p.tail % RING];
+		m = p.count[p.tail % RING];
+		pthread_mutex_unlock(&p.mu);
+		if (node_append(p.node, recs, m, &d) != 0)
+			die("append", &d);
+		for (k = 0; k < m; k++)
+			record_clear(&recs[k]);
+		done += m;
+		pthread_mutex_lock(&p.mu);
+		p.tail++;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
+	}
+	pthread_join(th, NULL);
+	t0 = now_s() - t0;
+	for (i = 0; i < RING; i++)
+		free(p.slot[i]);
+	*out = p.node;
 	return (double)n / t0;
 }
 
@@ -351,7 +454,7 @@ main(int argc, char **argv)
 	char dir[4096], lib[4200], raw[4200], db[4300];
 	struct node *node = NULL;
 	sqlite3 *rdb = NULL;
-	double lrate, rrate, lq, rq, hits;
+	double lrate, prate, rrate, lq, rq, hits;
 	long long lbytes, rbytes;
 
 	for (i = 1; i < argc; i++) {
@@ -391,12 +494,20 @@ main(int argc, char **argv)
 		printf("library ingest: %.0f records/s\n", lrate);
 		node_close(node);
 		rmtree(dir);
+		lrate = bench_pipeline(lib, n, &node);
+		printf("pipelined ingest: %.0f records/s\n", lrate);
+		node_close(node);
+		rmtree(dir);
 		return 0;
 	}
 	fprintf(stderr, "bench: raw SQLite ceiling...\n");
 	rrate = bench_raw(raw, n, &rdb);
-	fprintf(stderr, "bench: diboli library ingest...\n");
+	fprintf(stderr, "bench: diboli ingest, one thread...\n");
 	lrate = bench_library(lib, n, &node);
+	node_close(node);
+	rmtree(lib);
+	fprintf(stderr, "bench: diboli ingest, prepare + write threads...\n");
+	prate = bench_pipeline(lib, n, &node);
 
 	sqlite3_exec(rdb, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	sqlite3_exec(node->store->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
@@ -411,23 +522,32 @@ main(int argc, char **argv)
 
 	add_result("ingest_records_per_s", lrate, "records/s",
 	    "raw_sqlite_insert_records_per_s", rrate);
+	add_result("ingest_pipelined_records_per_s", prate, "records/s",
+	    "raw_sqlite_insert_records_per_s", rrate);
 	add_result("bytes_per_record", (double)lbytes / n, "bytes",
 	    "raw_sqlite_bytes_per_record", (double)rbytes / n);
 	add_result("bbox_7day_queries_per_s", lq, "queries/s",
 	    "raw_sqlite_time_index_queries_per_s", rq);
 
-	printf("\n%-34s %14s %14s %8s\n", "benchmark", "diboli",
+	printf("\n%-40s %12s %12s %7s\n", "benchmark", "diboli",
 	    "baseline", "ratio");
-	printf("%-34s %14.0f %14.0f %8.2f   (goal >= 0.50)\n",
-	    "ingest, records/s", lrate, rrate, lrate / rrate);
-	printf("%-34s %14.0f %14.0f %8.2f\n", "bytes per record on disk",
+	printf("%-40s %12.0f %12.0f %7.2f\n",
+	    "ingest records/s, one thread", lrate, rrate, lrate / rrate);
+	printf("%-40s %12.0f %12.0f %7.2f   (goal >= 0.50)\n",
+	    "ingest records/s, prepare || write", prate, rrate, prate / rrate);
+	printf("%-40s %12.0f %12.0f %7.2f\n", "bytes per record on disk",
 	    (double)lbytes / n, (double)rbytes / n,
 	    (double)lbytes / (double)rbytes);
-	printf("%-34s %14.1f %14.1f %8.2f   (%.1f hits/query)\n",
+	printf("%-40s %12.1f %12.1f %7.2f   (%.0f hits/query)\n",
 	    "bbox + 7-day queries/s", lq, rq, lq / rq, hits);
-	printf("records: %zu over %d days; baseline: plain prepared SQLite "
-	    "inserts, 1,000/txn,\nunique id + time index, no validation, "
-	    "signature or spatial index.\n", n, days);
+	printf("\n%zu typical records over %d days, from JSON text. Baseline: "
+	    "the same encoded\nrows by plain prepared SQLite inserts, 1,000 per "
+	    "transaction, one table with\na unique id index and a time index "
+	    "(no validation, signature or spatial\nindex); its queries scan the "
+	    "time index and filter the bbox. \"prepare ||\nwrite\": one thread "
+	    "parses, validates and encodes (node_prepare) while the\nsingle "
+	    "writer signs, stores, projects and commits (node_append), as "
+	    "diboli\nserve will. WAL, synchronous=FULL everywhere.\n", n, days);
 	write_json(out);
 	printf("results written to %s\n", out);
 

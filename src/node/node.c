@@ -329,9 +329,8 @@ node_append(struct node *n, struct record *recs, size_t count,
 	return DIB_OK;
 }
 
-/* Validate and encode one input for this node into r. */
-static int
-prepare(struct node *n, const json_t *in, struct record *r,
+int
+node_prepare(struct node *n, const json_t *in, struct record *r,
     struct dib_diag *d)
 {
 	int rc;
@@ -368,10 +367,10 @@ add_many(struct node *n, json_t *const *in, const char *const *texts,
 		json_t *j = NULL;
 
 		if (in != NULL)
-			rc = prepare(n, in[i], &recs[i], d);
+			rc = node_prepare(n, in[i], &recs[i], d);
 		else if ((rc = util_json_parse(texts[i], lens[i], "", &j, d)) ==
 		    0)
-			rc = prepare(n, j, &recs[i], d);
+			rc = node_prepare(n, j, &recs[i], d);
 		json_decref(j);
 		if (rc != 0) {
 			if (count > 1) {

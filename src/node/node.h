@@ -79,7 +79,16 @@ int node_add_texts(struct node *n, const char *const *texts,
     const size_t *lens, size_t count, uint8_t (*ids)[16],
     struct dib_diag *d);
 
-/* Append records already encoded by record_from_json (bulk, seeding). */
+/*
+** Validate and encode one record input for this node into r (release
+** with record_clear), without touching the database: safe to call from
+** several threads at once, while one writer calls node_append.
+*/
+int node_prepare(struct node *n, const json_t *in, struct record *r,
+    struct dib_diag *d);
+
+/* Append records already encoded by node_prepare or record_from_json, as
+** one transaction (one block per audience). Only one writer at a time. */
 int node_append(struct node *n, struct record *recs, size_t count,
     struct dib_diag *d);
 
