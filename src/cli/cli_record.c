@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -73,6 +74,7 @@ static const struct option opts[] = {
 };
 
 #define MAX_ATTRS 256
+#define TABLE_DEFAULT 100       /* rows of a table without --limit */
 
 struct args {
 	const char *dir, *category, *at, *lat, *lon, *mgrs, *coords;
@@ -290,50 +292,188 @@ load_json(const char *path, json_t **out, struct dib_diag *d)
 	return rc;
 }
 
+/*
+** "records[k]..." from a chunk starting at base becomes the absolute
+** "records[base + k]...", or "line N..." for NDJSON input.
+*/
+static void
+renumber(struct dib_diag *d, size_t base, const size_t *lines)
+{
+	char rest[sizeof d->field], out[2 * sizeof d->field];
+	size_t k;
+	int used = 0;
+
+	if (sscanf(d->field, "records[%zu]%n", &k, &used) != 1 || used == 0)
+		return;
+	snprintf(rest, sizeof rest, "%s", d->field + used);
+	if (lines != NULL)
+		snprintf(out, sizeof out, "line %zu%s%s", lines[base + k],
+		    rest[0] == '.' ? ": " : "", rest[0] == '.' ? rest + 1 :
+		    rest);
+	else
+		snprintf(out, sizeof out, "records[%zu]%s", base + k, rest);
+	out[sizeof d->field - 1] = '\0';
+	memcpy(d->field, out, sizeof d->field);
+}
+
+static void
+progress(size_t done, size_t total)
+{
+	if (total >= 20000 && isatty(2))
+		fprintf(stderr, "\rimport: %zu/%zu fiches (%zu%%)%s", done, total,
+		    100 * done / total, done == total ? "\n" : "");
+}
+
+/*
+** Append items (a JSON list) or lines (NDJSON texts) in chunks of the
+** largest block, all in one transaction: the whole input or nothing.
+*/
+static int
+add_chunks(struct node *n, json_t *const *items, char **texts,
+    const size_t *lens, const size_t *lines, size_t count, uint8_t (*ids)[16],
+    struct dib_diag *d)
+{
+	size_t i;
+	int rc;
+
+	if (count == 0)
+		return dib_fail(d, DIB_EINVAL, "records", "the input holds no "
+		    "record");
+	if ((rc = store_begin(n->store, d)) != 0)
+		return rc;
+	for (i = 0; i < count; i += NODE_MAX_BATCH) {
+		size_t m = count - i < NODE_MAX_BATCH ? count - i :
+		    NODE_MAX_BATCH;
+
+		if (items != NULL)
+			rc = node_add(n, items + i, m, ids + i, d);
+		else
+			rc = node_add_texts(n, (const char *const *)texts + i,
+			    lens + i, m, ids + i, d);
+		if (rc != 0) {
+			if (m == 1 && count > 1) {
+				char p[32];
+
+				snprintf(p, sizeof p, "records[0]");
+				dib_diag_prefix(d, p);
+			}
+			renumber(d, i, lines);
+			store_rollback(n->store);
+			return rc;
+		}
+		progress(i + m, count);
+	}
+	if ((rc = store_commit(n->store, d)) != 0)
+		store_rollback(n->store);
+	return rc;
+}
+
+/* Split NDJSON text in place into its non-empty lines. */
+static size_t
+split_lines(char *text, size_t len, char **texts, size_t *lens,
+    size_t *lines)
+{
+	size_t n = 0, line = 1;
+	char *p = text, *end = text + len;
+
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *e = nl ? nl : end, *q = p;
+
+		while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
+			q++;
+		if (q < e) {
+			texts[n] = p;
+			lens[n] = (size_t)(e - p);
+			lines[n++] = line;
+		}
+		line++;
+		p = nl ? nl + 1 : end;
+	}
+	return n;
+}
+
 static int
 cmd_add(struct node *n, const struct args *a)
 {
 	struct dib_diag d = {0};
 	json_t *doc = NULL, *list = NULL, **items = NULL;
 	uint8_t (*ids)[16] = NULL;
-	size_t i, count;
+	char *text = NULL, **texts = NULL;
+	size_t i, count = 1, len, *lens = NULL, *lines = NULL;
 	int rc;
 
 	if (a->id)
 		return cli_usage_error("add takes no positional argument");
-	if (a->json_flag) {
-		if (a->category || a->at || a->lat || a->lon || a->mgrs ||
-		    a->coords || a->geometry || a->nattrs || a->audience ||
-		    a->precedence || a->patrol)
-			return cli_usage_error("--json gives the whole record; "
-			    "use no other record flags with it");
-		if ((rc = load_json(a->json ? a->json : "-", &doc, &d)) != 0)
-			return cli_diag(&d);
+	if (!a->json_flag) {
+		doc = json_object();
+		if (input_from_flags(n, a, doc, &d) != 0 ||
+		    node_add(n, &doc, 1, (uint8_t (*)[16])(ids = calloc(1, 16)),
+		    &d) != 0) {
+			rc = cli_diag(&d);
+			goto out;
+		}
+		goto print;
+	}
+	if (a->category || a->at || a->lat || a->lon || a->mgrs || a->coords ||
+	    a->geometry || a->nattrs || a->audience || a->precedence ||
+	    a->patrol)
+		return cli_usage_error("--json gives the whole record; use no "
+		    "other record flags with it");
+	if (util_read_file(a->json ? a->json : "-", JSON_INPUT_MAX, &text,
+	    &len, &d) != 0)
+		return cli_diag(&d);
+	if (util_json_parse(text, len, a->json && strcmp(a->json, "-") ?
+	    a->json : "stdin", &doc, &d) == 0) {
+		/* One record, a list, or {"records": [...]}. */
 		if (json_is_array(doc))
 			list = doc;
 		else if (json_is_object(doc) && json_is_array(
 		    json_object_get(doc, "records")))
 			list = json_object_get(doc, "records");
-	} else {
-		doc = json_object();
-		if ((rc = input_from_flags(n, a, doc, &d)) != 0) {
-			json_decref(doc);
-			return cli_diag(&d);
+		count = list ? json_array_size(list) : 1;
+		items = calloc(count ? count : 1, sizeof *items);
+		ids = calloc(count ? count : 1, sizeof *ids);
+		if (items == NULL || ids == NULL) {
+			rc = cli_error("out of memory");
+			goto out;
 		}
+		for (i = 0; i < count; i++)
+			items[i] = list ? json_array_get(list, i) : doc;
+		rc = count == 1 && list == NULL ? node_add(n, items, 1, ids,
+		    &d) : add_chunks(n, items, NULL, NULL, NULL, count, ids, &d);
+	} else {
+		/* Not one JSON value: one record per line (NDJSON)? */
+		struct dib_diag first;
+		char *nl = memchr(text, '\n', len);
+		json_t *probe = NULL;
+
+		if (nl == NULL || util_json_parse(text, (size_t)(nl - text),
+		    "", &probe, &first) != 0 || !json_is_object(probe)) {
+			json_decref(probe);
+			rc = cli_diag(&d);
+			goto out;
+		}
+		json_decref(probe);
+		for (i = 0, count = 0; i < len; i++)
+			count += text[i] == '\n';
+		count++;
+		texts = calloc(count, sizeof *texts);
+		lens = calloc(count, sizeof *lens);
+		lines = calloc(count, sizeof *lines);
+		ids = calloc(count, sizeof *ids);
+		if (!texts || !lens || !lines || !ids) {
+			rc = cli_error("out of memory");
+			goto out;
+		}
+		count = split_lines(text, len, texts, lens, lines);
+		rc = add_chunks(n, NULL, texts, lens, lines, count, ids, &d);
 	}
-	count = list ? json_array_size(list) : 1;
-	items = calloc(count ? count : 1, sizeof *items);
-	ids = calloc(count ? count : 1, sizeof *ids);
-	if (items == NULL || ids == NULL) {
-		rc = cli_error("out of memory");
-		goto out;
-	}
-	for (i = 0; i < count; i++)
-		items[i] = list ? json_array_get(list, i) : doc;
-	if (node_add(n, items, count, ids, &d) != 0) {
+	if (rc != 0) {
 		rc = cli_diag(&d);
 		goto out;
 	}
+print:
 	for (i = 0; i < count; i++) {
 		char txt[37];
 
@@ -343,6 +483,10 @@ cmd_add(struct node *n, const struct args *a)
 out:
 	free(items);
 	free(ids);
+	free(texts);
+	free(lens);
+	free(lines);
+	free(text);
 	json_decref(doc);
 	return rc;
 }
@@ -655,15 +799,23 @@ cmd_list(struct node *n, const struct args *a)
 	size_t i, count;
 	const char *fmt = a->format ? a->format : "table";
 	const char *lang = lang_of(a);
-	int fr = strcmp(lang, "fr") == 0;
+	int fr = strcmp(lang, "fr") == 0, more = 0;
 
 	if (strcmp(fmt, "table") && strcmp(fmt, "geojson") &&
 	    strcmp(fmt, "csv"))
 		return cli_usage_error("--format must be table, geojson or csv");
 	if (parse_list_query(a, &q, &d) != 0)
 		return cli_diag(&d);
+	/* A table is for reading: the newest 100 unless asked; exports
+	 * (geojson, csv) hold everything that matches. */
+	if (strcmp(fmt, "table") == 0 && q.limit == 0)
+		q.limit = TABLE_DEFAULT + 1;
 	if (store_query(n->store, &q, &hits, &count, &d) != 0)
 		return cli_diag(&d);
+	if (a->limit == NULL && count > TABLE_DEFAULT) {
+		count = TABLE_DEFAULT;
+		more = 1;
+	}
 	if (strcmp(fmt, "geojson") == 0)
 		printf("{\"type\":\"FeatureCollection\",\"numberReturned\":%zu,"
 		    "\"features\":[", count);
@@ -760,8 +912,10 @@ cmd_list(struct node *n, const struct args *a)
 	if (strcmp(fmt, "geojson") == 0)
 		printf("]}\n");
 	else if (strcmp(fmt, "table") == 0 && fflush(stdout) == 0)
-		fprintf(stderr, fr ? "%zu fiche(s)\n" : "%zu record(s)\n",
-		    count);
+		fprintf(stderr, more ? (fr ? "les %zu fiches les plus récentes ; "
+		    "--limit N pour en voir plus\n" : "the newest %zu records; "
+		    "--limit N shows more\n") : (fr ? "%zu fiche(s)\n" :
+		    "%zu record(s)\n"), count);
 	free(hits);
 	return CLI_OK;
 }

@@ -123,6 +123,35 @@ def test_json_input_and_bulk():
               "--category", "x")
 
 
+def test_ndjson_large_import():
+    """NDJSON of more records than one block: all in one transaction, and
+    one bad line anywhere writes nothing and names the line."""
+    with TempDir() as tmp:
+        d = new_node(tmp)
+        rec = {"category": "corridor.transit_count",
+               "observed_at": "2025-03-02T10:00:00Z",
+               "location": "14.45 -12.21",
+               "attributes": {"trucks": 12, "period_hours": 2}}
+        lines = [json.dumps(dict(rec, observed_at=f"2025-03-02T10:{i % 60:02d}:00Z"))
+                 for i in range(23000)]
+        bad = list(lines)
+        bad[21000] = json.dumps(dict(rec, attributes={"trucks": -1,
+                                                      "period_hours": 2}))
+        path = os.path.join(tmp, "in.ndjson")
+        with open(path, "w") as f:
+            f.write("\n".join(bad[:500]) + "\n\n" + "\n".join(bad[500:]))
+        fails(1, "record", "add", "--dir", d, "--json", path,
+              must="line 21002: attributes.trucks")
+        assert counts(d)["records"] == 0
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        out = ok("record", "add", "--dir", d, "--json", path).out.split()
+        assert len(out) == 23000 and len(set(out)) == 23000
+        c = counts(d)
+        assert c["records"] == 23000 and c["blocks"] == 3
+        assert "23000 records" in ok("log", "verify", "--dir", d).out
+
+
 def test_bad_input_changes_nothing():
     with TempDir() as tmp:
         d = new_node(tmp)
@@ -373,7 +402,8 @@ def test_full_disk():
 
 if __name__ == "__main__":
     main([test_init_and_show, test_add_every_notation,
-          test_json_input_and_bulk, test_bad_input_changes_nothing,
+          test_json_input_and_bulk, test_ndjson_large_import,
+          test_bad_input_changes_nothing,
           test_list_formats, test_supersede_retract, test_tamper_database_file,
           test_model_load_extension, test_usage,
           test_demo_seed_deterministic, test_kill_during_bulk_add,
