@@ -812,7 +812,8 @@ cmd_list(struct node *n, const struct args *a)
 		q.limit = TABLE_DEFAULT + 1;
 	if (store_query(n->store, &q, &hits, &count, &d) != 0)
 		return cli_diag(&d);
-	if (a->limit == NULL && count > TABLE_DEFAULT) {
+	if (strcmp(fmt, "table") == 0 && a->limit == NULL &&
+	    count > TABLE_DEFAULT) {
 		count = TABLE_DEFAULT;
 		more = 1;
 	}
