@@ -310,6 +310,7 @@ log_append(struct store *s, const struct log_signer *k, struct record *recs,
 	if (rc != 0) {
 		sqlite3_exec(s->db, "ROLLBACK TO log_append; RELEASE log_append",
 		    NULL, NULL, NULL);
+		store_cache_reset(s);
 		goto out;
 	}
 	if (sqlite3_exec(s->db, "RELEASE log_append", NULL, NULL, NULL) !=
@@ -464,8 +465,9 @@ verify_projection(struct store *s, struct log_verify_report *rep,
     struct dib_diag *d)
 {
 	static const char *const compare[][2] = {
-	    {"entries", "SELECT k, id, state, category, prec, t, day, zkey, "
-	     "lon, lat, patrol FROM %s.entries"},
+	    {"entries", "SELECT e.k, e.id, e.state, c.id, e.prec, e.t, e.day, "
+	     "e.zkey, e.patrol FROM %s.entries e JOIN %s.categories c ON "
+	     "c.code = e.cat"},
 	    {"rec_link", "SELECT old, new, kind FROM %s.rec_link"},
 	    {"rec_box", "SELECT k, minx, maxx, miny, maxy FROM %s.rec_box"},
 	};
@@ -529,8 +531,8 @@ verify_projection(struct store *s, struct log_verify_report *rep,
 		char a[300], b[300];
 		int64_t diff;
 
-		snprintf(a, sizeof a, compare[i][1], "main");
-		snprintf(b, sizeof b, compare[i][1], "node");
+		snprintf(a, sizeof a, compare[i][1], "main", "main");
+		snprintf(b, sizeof b, compare[i][1], "node", "node");
 		snprintf(sql, sizeof sql, "SELECT (SELECT count(*) FROM (%s "
 		    "EXCEPT %s)) + (SELECT count(*) FROM (%s EXCEPT %s))", a, b,
 		    b, a);

@@ -110,7 +110,7 @@ store_project(struct store *s, int64_t log, int64_t seq,
     const struct record *r, int fresh, struct dib_diag *d)
 {
 	sqlite3_stmt *st;
-	int64_t k = STORE_ENTRY_KEY(log, seq);
+	int64_t k = STORE_ENTRY_KEY(log, seq), cat;
 	int state = STORE_CURRENT, rc;
 
 	if (r->has_retracts) {
@@ -126,24 +126,22 @@ store_project(struct store *s, int64_t log, int64_t seq,
 		if (!fresh)
 			state = link_kind(s, r->id);
 	}
+	if ((rc = store_category_code(s, r->category, &cat, d)) != 0)
+		return rc;
 	if ((st = store_stmt(s, ST_ENTRY_INSERT)) == NULL)
 		return store_dberr(s, d, "projection");
 	sqlite3_bind_int64(st, 1, k);
 	sqlite3_bind_blob(st, 2, r->body, (int)r->body_len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, r->id, 16, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, state);
-	sqlite3_bind_text(st, 5, r->category, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, cat);
 	sqlite3_bind_int(st, 6, r->prec);
 	sqlite3_bind_int64(st, 7, r->t);
 	sqlite3_bind_int64(st, 8, util_day_of(r->t));
 	if (r->geom == RECORD_GEOM_POINT)
 		sqlite3_bind_int64(st, 9, store_zkey(r->lon, r->lat));
-	if (r->geom != RECORD_GEOM_NONE) {
-		sqlite3_bind_double(st, 10, r->lon);
-		sqlite3_bind_double(st, 11, r->lat);
-	}
 	if (r->has_patrol)
-		sqlite3_bind_blob(st, 12, r->patrol, 16, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 10, r->patrol, 16, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		int ext = sqlite3_extended_errcode(s->db);
 

@@ -1,8 +1,10 @@
 /*
-** Bbox + time queries. Points are found through the (day, zkey) index: for
-** each day of the window, one index range per z-range covering the bbox.
-** Lines and polygons are found through the R*Tree. Other queries walk the
-** time index.
+** Bbox + time queries. Points are found through the partial (day, zkey)
+** index of current entries: for each day of the window, one index range
+** per z-range covering the bbox, then an exact test on the key's cell
+** (2 cm: bbox edges are inclusive to that). Lines and polygons are found
+** through the R*Tree of their bboxes. A query without bbox walks the same
+** index day by day, newest first.
 */
 #include "store/query.h"
 
@@ -17,6 +19,13 @@
 struct hits {
 	struct store_hit *v;
 	size_t n, cap;
+};
+
+/* The category codes a query accepts: all, or those under a prefix. */
+struct catset {
+	int all;
+	unsigned char *ok;      /* ok[code] */
+	size_t n;
 };
 
 static int
@@ -51,6 +60,43 @@ store_category_under(const char *c, const char *p)
 }
 
 static int
+catset_make(struct store *s, const char *prefix, struct catset *cs,
+    struct dib_diag *d)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t max = store_count(s, "SELECT ifnull(max(code), 0) FROM "
+	    "categories");
+
+	memset(cs, 0, sizeof *cs);
+	if (prefix == NULL || *prefix == '\0') {
+		cs->all = 1;
+		return DIB_OK;
+	}
+	cs->n = (size_t)(max > 0 ? max : 0) + 1;
+	if ((cs->ok = calloc(cs->n, 1)) == NULL)
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
+	if (sqlite3_prepare_v2(s->db, "SELECT code, id FROM categories", -1,
+	    &st, NULL) != SQLITE_OK)
+		return store_dberr(s, d, "query");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t code = sqlite3_column_int64(st, 0);
+
+		if (code >= 0 && (size_t)code < cs->n &&
+		    store_category_under((const char *)sqlite3_column_text(st,
+		    1), prefix))
+			cs->ok[code] = 1;
+	}
+	sqlite3_finalize(st);
+	return DIB_OK;
+}
+
+static int
+catset_has(const struct catset *cs, int64_t code)
+{
+	return cs->all || (code >= 0 && (size_t)code < cs->n && cs->ok[code]);
+}
+
+static int
 newest_first(const void *a, const void *b)
 {
 	const struct store_hit *x = a, *y = b;
@@ -60,15 +106,54 @@ newest_first(const void *a, const void *b)
 	return -memcmp(x->id, y->id, 16);
 }
 
+/* Rows of ST_ZSCAN / ST_DAYSCAN: id, t, zkey, cat, k. */
 static int
-by_zindex(struct store *s, const struct store_query *q, int64_t from,
-    int64_t to, struct hits *h, struct dib_diag *d)
+scan(struct store *s, sqlite3_stmt *st, const struct store_query *q,
+    const struct catset *cs, const uint32_t *box, struct hits *h,
+    struct dib_diag *d)
+{
+	int rc = DIB_OK;
+
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t t = sqlite3_column_int64(st, 1);
+
+		if ((q->has_from && t < q->from) || (q->has_to && t > q->to) ||
+		    !catset_has(cs, sqlite3_column_int64(st, 3)))
+			continue;
+		if (box != NULL) {
+			uint32_t x, y;
+
+			if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+				continue;
+			store_zcell(sqlite3_column_int64(st, 2), &x, &y);
+			if (x < box[0] || y < box[1] || x > box[2] ||
+			    y > box[3])
+				continue;
+		}
+		if (push(h, sqlite3_column_blob(st, 0),
+		    sqlite3_column_int64(st, 4), t) != 0) {
+			rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	(void)s;
+	return rc;
+}
+
+static int
+by_zindex(struct store *s, const struct store_query *q,
+    const struct catset *cs, int64_t from, int64_t to, struct hits *h,
+    struct dib_diag *d)
 {
 	int64_t ranges[MAX_ZRANGES][2], day;
+	uint32_t box[4];
 	size_t nr, i;
 	sqlite3_stmt *st;
+	int rc;
 
 	nr = store_zranges(q->w, q->s, q->e, q->n, ranges, MAX_ZRANGES);
+	store_zbox(q->w, q->s, q->e, q->n, box);
 	for (day = util_day_of(from); day <= util_day_of(to); day++) {
 		for (i = 0; i < nr; i++) {
 			if ((st = store_stmt(s, ST_ZSCAN)) == NULL)
@@ -76,38 +161,27 @@ by_zindex(struct store *s, const struct store_query *q, int64_t from,
 			sqlite3_bind_int64(st, 1, day);
 			sqlite3_bind_int64(st, 2, ranges[i][0]);
 			sqlite3_bind_int64(st, 3, ranges[i][1]);
-			while (sqlite3_step(st) == SQLITE_ROW) {
-				int64_t t = sqlite3_column_int64(st, 1);
-				double lon = sqlite3_column_double(st, 2);
-				double lat = sqlite3_column_double(st, 3);
-
-				if (t < from || t > to || lon < q->w ||
-				    lon > q->e || lat < q->s || lat > q->n ||
-				    !store_category_under((const char *)
-				    sqlite3_column_text(st, 4), q->category))
-					continue;
-				if (push(h, sqlite3_column_blob(st, 0),
-				    sqlite3_column_int64(st, 5), t) != 0)
-					return dib_fail(d, DIB_ENOMEM, "",
-					    "out of memory");
-			}
-			sqlite3_reset(st);
+			if ((rc = scan(s, st, q, cs, box, h, d)) != 0)
+				return rc;
 		}
 	}
 	return DIB_OK;
 }
 
 /*
-** Without a bbox: walk the days of the window newest first through the
-** (day, zkey) index, so that a limit stops the walk early.
+** Without a bbox: walk the days of the window newest first, so that a
+** limit stops the walk early.
 */
 static int
-by_day(struct store *s, const struct store_query *q, struct hits *h,
-    struct dib_diag *d)
+by_day(struct store *s, const struct store_query *q,
+    const struct catset *cs, struct hits *h, struct dib_diag *d)
 {
-	int64_t lo = store_count(s, "SELECT ifnull(min(day), 1) FROM rec");
-	int64_t hi = store_count(s, "SELECT ifnull(max(day), 0) FROM rec");
+	int64_t lo = store_count(s, "SELECT ifnull(min(day), 1) FROM entries "
+	    "WHERE state = 0");
+	int64_t hi = store_count(s, "SELECT ifnull(max(day), 0) FROM entries "
+	    "WHERE state = 0");
 	int64_t day;
+	int rc;
 
 	if (q->has_from && util_day_of(q->from) > lo)
 		lo = util_day_of(q->from);
@@ -119,37 +193,26 @@ by_day(struct store *s, const struct store_query *q, struct hits *h,
 		if (st == NULL)
 			return store_dberr(s, d, "query");
 		sqlite3_bind_int64(st, 1, day);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			int64_t t = sqlite3_column_int64(st, 1);
-
-			if ((q->has_from && t < q->from) ||
-			    (q->has_to && t > q->to) ||
-			    !store_category_under((const char *)
-			    sqlite3_column_text(st, 4), q->category))
-				continue;
-			if (push(h, sqlite3_column_blob(st, 0),
-			    sqlite3_column_int64(st, 5), t) != 0) {
-				sqlite3_reset(st);
-				return dib_fail(d, DIB_ENOMEM, "",
-				    "out of memory");
-			}
-		}
-		sqlite3_reset(st);
+		if ((rc = scan(s, st, q, cs, NULL, h, d)) != 0)
+			return rc;
 		if (q->limit && h->n >= q->limit)
 			break;
 	}
 	return DIB_OK;
 }
 
-/* A query binding the window (?1, ?2) and the bbox (?3..?6). */
+/* Lines and polygons whose bbox meets the query's. */
 static int
-run(struct store *s, const char *sql, const struct store_query *q,
-    struct hits *h, struct dib_diag *d)
+by_box(struct store *s, const struct store_query *q,
+    const struct catset *cs, struct hits *h, struct dib_diag *d)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = DIB_OK;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT e.id, e.k, e.t, e.cat FROM "
+	    "rec_box b JOIN entries e ON e.k = b.k WHERE e.t BETWEEN ?1 AND "
+	    "?2 AND b.maxx >= ?3 AND b.minx <= ?4 AND b.maxy >= ?5 AND "
+	    "b.miny <= ?6", -1, &st, NULL) != SQLITE_OK)
 		return store_dberr(s, d, "query");
 	sqlite3_bind_int64(st, 1, q->has_from ? q->from : INT64_MIN);
 	sqlite3_bind_int64(st, 2, q->has_to ? q->to : INT64_MAX);
@@ -158,8 +221,7 @@ run(struct store *s, const char *sql, const struct store_query *q,
 	sqlite3_bind_double(st, 5, q->s);
 	sqlite3_bind_double(st, 6, q->n);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (!store_category_under((const char *)sqlite3_column_text(st,
-		    3), q->category))
+		if (!catset_has(cs, sqlite3_column_int64(st, 3)))
 			continue;
 		if (push(h, sqlite3_column_blob(st, 0),
 		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2))
@@ -177,35 +239,46 @@ store_query(struct store *s, const struct store_query *q,
     struct store_hit **out, size_t *count, struct dib_diag *d)
 {
 	struct hits h = {0};
-	int rc = DIB_OK;
+	struct catset cs;
+	int rc;
 
 	*out = NULL;
 	*count = 0;
+	if ((rc = catset_make(s, q->category, &cs, d)) != 0)
+		goto out;
 	if (!q->has_bbox) {
-		rc = by_day(s, q, &h, d);
+		rc = by_day(s, q, &cs, &h, d);
 		goto out;
 	}
 	{
 		int64_t from = q->has_from ? q->from : store_count(s,
-		    "SELECT min(t) FROM rec");
+		    "SELECT ifnull(min(t), 0) FROM entries WHERE state = 0");
 		int64_t to = q->has_to ? q->to : store_count(s,
-		    "SELECT max(t) FROM rec");
+		    "SELECT ifnull(max(t), 0) FROM entries WHERE state = 0");
 
-		if (util_day_of(to) - util_day_of(from) < MAX_DAYS_BY_INDEX)
-			rc = by_zindex(s, q, from, to, &h, d);
-		else
-			rc = run(s, "SELECT id, k, t, category FROM entries "
-			    "WHERE state = 0 AND t BETWEEN ?1 AND ?2 AND zkey IS "
-			    "NOT NULL AND lon BETWEEN ?3 AND ?4 AND lat BETWEEN "
-			    "?5 AND ?6", q,
-			    &h, d);
+		if (util_day_of(to) - util_day_of(from) < MAX_DAYS_BY_INDEX) {
+			rc = by_zindex(s, q, &cs, from, to, &h, d);
+		} else {
+			/* A window of a decade or more: every current point. */
+			struct store_query all = *q;
+			uint32_t box[4];
+			sqlite3_stmt *st = NULL;
+
+			store_zbox(q->w, q->s, q->e, q->n, box);
+			if (sqlite3_prepare_v2(s->db, "SELECT id, t, zkey, cat, k "
+			    "FROM entries WHERE state = 0 AND zkey IS NOT NULL",
+			    -1, &st, NULL) != SQLITE_OK) {
+				rc = store_dberr(s, d, "query");
+				goto out;
+			}
+			rc = scan(s, st, &all, &cs, box, &h, d);
+			sqlite3_finalize(st);
+		}
 	}
 	if (rc == 0)
-		rc = run(s, "SELECT e.id, e.k, e.t, e.category FROM rec_box b "
-		    "JOIN entries e ON e.k = b.k WHERE e.t BETWEEN ?1 AND ?2 "
-		    "AND b.maxx >= ?3 AND b.minx <= ?4 AND b.maxy >= ?5 AND "
-		    "b.miny <= ?6", q, &h, d);
+		rc = by_box(s, q, &cs, &h, d);
 out:
+	free(cs.ok);
 	if (rc != 0) {
 		free(h.v);
 		return rc;

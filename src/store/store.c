@@ -43,30 +43,32 @@ static const char schema[] =
     "  prec INTEGER NOT NULL,\n"
     "  received_at INTEGER NOT NULL,\n"
     "  PRIMARY KEY(log, first_seq)) WITHOUT ROWID;\n"
+    /* Category ids by small number, so that entries stay compact. */
+    "CREATE TABLE categories(\n"
+    "  code INTEGER PRIMARY KEY,\n"
+    "  id TEXT NOT NULL UNIQUE);\n"
     /* Every record ever held: k = log << 40 | seq (appends to a rowid
      * table); body, the bytes exactly as hashed into their block; then
      * the projector's columns. state: 0 current, 1 superseded,
-     * 2 retracted, 3 a retraction. zkey, lon, lat: a point's place, or
-     * the centre of a line or polygon (zkey NULL). */
+     * 2 retracted, 3 a retraction. zkey: a point's place (62-bit Morton
+     * key, 2 cm cells); NULL for lines, polygons and no geometry. */
     "CREATE TABLE entries(\n"
     "  k INTEGER PRIMARY KEY,\n"
     "  body BLOB NOT NULL,\n"
     "  id BLOB NOT NULL,\n"
     "  state INTEGER NOT NULL,\n"
-    "  category TEXT NOT NULL,\n"
+    "  cat INTEGER NOT NULL REFERENCES categories(code),\n"
     "  prec INTEGER NOT NULL,\n"
     "  t INTEGER NOT NULL,\n"
     "  day INTEGER NOT NULL,\n"
     "  zkey INTEGER,\n"
-    "  lon REAL,\n"
-    "  lat REAL,\n"
     "  patrol BLOB);\n"
     "CREATE UNIQUE INDEX entries_id ON entries(id);\n"
     /* Time and place of current records: by day, then z-order. */
     "CREATE INDEX entries_dz ON entries(day, zkey) WHERE state = 0;\n"
-    "CREATE VIEW rec AS SELECT id, k >> 40 AS log, k & 1099511627775 AS "
-    "seq, category, prec, t, day, zkey, lon, lat, patrol FROM entries "
-    "WHERE state = 0;\n"
+    "CREATE VIEW rec AS SELECT e.id, e.k >> 40 AS log, e.k & 1099511627775 "
+    "AS seq, c.id AS category, e.prec, e.t, e.day, e.zkey, e.patrol "
+    "FROM entries e JOIN categories c ON c.code = e.cat WHERE e.state = 0;\n"
     /* Current lines and polygons (few): an R*Tree keyed by entry. */
     "CREATE VIRTUAL TABLE rec_box USING rtree(k, minx, maxx, miny, maxy);\n"
     /* History: what replaced or withdrew a record (kind 1 supersede,
@@ -86,9 +88,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BLOCK_INSERT] = "INSERT INTO blocks(log, first_seq, count, "
 	    "header, sig, hash, prec, received_at) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[ST_ENTRY_INSERT] = "INSERT INTO entries(k, body, id, state, category,"
-	    " prec, t, day, zkey, lon, lat, patrol) "
-	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[ST_ENTRY_INSERT] = "INSERT INTO entries(k, body, id, state, cat, "
+	    "prec, t, day, zkey, patrol) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_ENTRY_GET] = "SELECT body FROM entries WHERE k = ?1",
 	[ST_ENTRY_BY_ID] = "SELECT k, state, zkey IS NULL FROM entries "
 	    "WHERE id = ?1",
@@ -100,10 +102,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "VALUES(?1, ?2, ?3, ?4, ?5)",
 	[ST_BOX_DELETE] = "DELETE FROM rec_box WHERE k = ?1",
 	[ST_LOG_ORIGIN] = "SELECT origin FROM logs WHERE id = ?1",
-	[ST_ZSCAN] = "SELECT id, t, lon, lat, category, k FROM entries "
+	[ST_ZSCAN] = "SELECT id, t, zkey, cat, k FROM entries "
 	    "WHERE state = 0 AND day = ?1 AND zkey BETWEEN ?2 AND ?3",
-	[ST_DAYSCAN] = "SELECT id, t, lon, lat, category, k FROM entries "
+	[ST_DAYSCAN] = "SELECT id, t, zkey, cat, k FROM entries "
 	    "WHERE state = 0 AND day = ?1",
+	[ST_CAT_FIND] = "SELECT code FROM categories WHERE id = ?1",
+	[ST_CAT_INSERT] = "INSERT INTO categories(id) VALUES(?1)",
 };
 
 int
@@ -197,6 +201,7 @@ store_close(struct store *s)
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	store_cache_reset(s);
 	free(s);
 }
 
@@ -232,6 +237,8 @@ store_commit(struct store *s, struct dib_diag *d)
 void
 store_rollback(struct store *s)
 {
+	/* Codes given in the transaction are gone with it. */
+	store_cache_reset(s);
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -290,17 +297,17 @@ store_count(struct store *s, const char *sql)
 
 /* ---- z-order keys ---- */
 
-#define ZBITS 24
-#define ZCELLS (1 << ZBITS)
+#define ZBITS 31
+#define ZCELLS (1u << ZBITS)
 
 static uint32_t
 quant(double v, double lo, double span)
 {
-	double q = (v - lo) / span * ZCELLS;
+	double q = (v - lo) / span * (double)ZCELLS;
 
-	if (q < 0)
+	if (!(q >= 0))
 		return 0;
-	if (q >= ZCELLS)
+	if (q >= (double)ZCELLS)
 		return ZCELLS - 1;
 	return (uint32_t)q;
 }
@@ -323,6 +330,45 @@ static uint64_t
 interleave(uint32_t x, uint32_t y)
 {
 	return spread(x) | spread(y) << 1;
+}
+
+/* The inverse of spread: the even bits of x, packed. */
+static uint32_t
+compact(uint64_t x)
+{
+	x &= 0x5555555555555555ULL;
+	x = (x | x >> 1) & 0x3333333333333333ULL;
+	x = (x | x >> 2) & 0x0f0f0f0f0f0f0f0fULL;
+	x = (x | x >> 4) & 0x00ff00ff00ff00ffULL;
+	x = (x | x >> 8) & 0x0000ffff0000ffffULL;
+	x = (x | x >> 16) & 0x00000000ffffffffULL;
+	return (uint32_t)x;
+}
+
+void
+store_zcell(int64_t z, uint32_t *x, uint32_t *y)
+{
+	*x = compact((uint64_t)z);
+	*y = compact((uint64_t)z >> 1);
+}
+
+void
+store_zbox(double w, double s, double e, double n, uint32_t box[4])
+{
+	box[0] = quant(w, -180, 360);
+	box[1] = quant(s, -90, 180);
+	box[2] = quant(e, -180, 360);
+	box[3] = quant(n, -90, 180);
+}
+
+void
+store_zpoint(int64_t z, double *lon, double *lat)
+{
+	uint32_t x, y;
+
+	store_zcell(z, &x, &y);
+	*lon = -180 + ((double)x + 0.5) * 360 / (double)ZCELLS;
+	*lat = -90 + ((double)y + 0.5) * 180 / (double)ZCELLS;
 }
 
 int64_t
@@ -436,4 +482,96 @@ store_zranges(double w, double s, double e, double n, int64_t (*out)[2],
 		c.n = k;
 	}
 	return c.n;
+}
+
+/* ---- category codes ---- */
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;     /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+void
+store_cache_reset(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncap; i++)
+		free(s->cat[i].id);
+	free(s->cat);
+	s->cat = NULL;
+	s->ncap = s->nused = 0;
+}
+
+static int
+cache_put(struct store *s, const char *id, int64_t code)
+{
+	size_t i;
+
+	if (2 * (s->nused + 1) > s->ncap) {
+		struct store_cat *old = s->cat;
+		size_t oldcap = s->ncap, ncap = oldcap ? 2 * oldcap : 64;
+
+		if ((s->cat = calloc(ncap, sizeof *s->cat)) == NULL) {
+			s->cat = old;
+			return -1;
+		}
+		s->ncap = ncap;
+		s->nused = 0;
+		for (i = 0; i < oldcap; i++)
+			if (old[i].id != NULL) {
+				cache_put(s, old[i].id, old[i].code);
+				free(old[i].id);
+			}
+		free(old);
+	}
+	for (i = hash_str(id) & (s->ncap - 1); s->cat[i].id != NULL;
+	    i = (i + 1) & (s->ncap - 1))
+		;
+	if ((s->cat[i].id = strdup(id)) == NULL)
+		return -1;
+	s->cat[i].code = code;
+	s->nused++;
+	return 0;
+}
+
+int
+store_category_code(struct store *s, const char *id, int64_t *code,
+    struct dib_diag *d)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	if (s->ncap > 0)
+		for (i = hash_str(id) & (s->ncap - 1); s->cat[i].id != NULL;
+		    i = (i + 1) & (s->ncap - 1))
+			if (strcmp(s->cat[i].id, id) == 0) {
+				*code = s->cat[i].code;
+				return DIB_OK;
+			}
+	if ((st = store_stmt(s, ST_CAT_FIND)) == NULL)
+		return store_dberr(s, d, "category");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*code = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	} else {
+		sqlite3_reset(st);
+		st = store_stmt(s, ST_CAT_INSERT);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return store_dberr(s, d, "category");
+		}
+		sqlite3_reset(st);
+		*code = sqlite3_last_insert_rowid(s->db);
+	}
+	if (cache_put(s, id, *code) != 0)
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
+	return DIB_OK;
 }

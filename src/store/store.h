@@ -43,6 +43,8 @@ enum store_stmt {
 	ST_LOG_ORIGIN,
 	ST_ZSCAN,
 	ST_DAYSCAN,
+	ST_CAT_FIND,
+	ST_CAT_INSERT,
 	ST_COUNT
 };
 
@@ -54,9 +56,17 @@ enum store_state {
 	STORE_RETRACTION = 3
 };
 
+/* A cached category code. */
+struct store_cat {
+	char *id;                       /* the category id, owned */
+	int64_t code;                   /* its categories.code */
+};
+
 struct store {
 	sqlite3 *db;                    /* the connection */
 	sqlite3_stmt *st[ST_COUNT];     /* prepared on first use */
+	struct store_cat *cat;          /* open-addressing table of codes */
+	size_t ncap, nused;             /* its size (a power of 2), use */
 };
 
 /*
@@ -93,10 +103,29 @@ int store_meta_set(struct store *s, const char *key, const char *value,
 int64_t store_count(struct store *s, const char *sql);
 
 /*
-** Morton (z-order) key of a position: 24 bits of longitude and of
-** latitude interleaved. Points near each other share key prefixes.
+** The code of category id in this store, given on first use (inside the
+** caller's transaction). A rollback must call store_cache_reset (as
+** store_rollback does), since codes given in it are gone.
+*/
+int store_category_code(struct store *s, const char *id, int64_t *code,
+    struct dib_diag *d);
+
+/* Forget the cached category codes. */
+void store_cache_reset(struct store *s);
+
+/*
+** Morton (z-order) key of a position: 31 bits of longitude and of
+** latitude interleaved (cells of about 2 cm). Points near each other
+** share key prefixes.
 */
 int64_t store_zkey(double lon, double lat);
+
+/* The cell (x, y) of a key, and the centre of that cell in degrees. */
+void store_zcell(int64_t z, uint32_t *x, uint32_t *y);
+void store_zpoint(int64_t z, double *lon, double *lat);
+
+/* The cells of a bbox's corners: west, south, east, north. */
+void store_zbox(double w, double s, double e, double n, uint32_t box[4]);
 
 /*
 ** The z-key ranges [lo, hi] that cover a bbox, at most max of them;

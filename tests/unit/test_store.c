@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,25 @@ test_zkey_order(void **state)
 
 	assert_true(llabs(a - b) < llabs(a - c));
 	assert_true(store_zkey(-180, -90) == 0);
-	assert_true(store_zkey(180, 90) == (int64_t)((1ULL << 48) - 1));
+	assert_true(store_zkey(180, 90) == (int64_t)((1ULL << 62) - 1));
+}
+
+/* A key's cell centre is within 2 cm of the point. */
+static void
+test_zpoint(void **state)
+{
+	unsigned seed = 3;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 10000; i++) {
+		double lon = -180 + (rand_r(&seed) % 3600000) / 10000.0;
+		double lat = -90 + (rand_r(&seed) % 1800000) / 10000.0;
+		double lo, la;
+
+		store_zpoint(store_zkey(lon, lat), &lo, &la);
+		assert_true(fabs(lo - lon) < 2e-7 && fabs(la - lat) < 1e-7);
+	}
 }
 
 static void
@@ -113,6 +132,7 @@ main(void)
 		cmocka_unit_test(test_open_missing),
 		cmocka_unit_test(test_zranges_cover),
 		cmocka_unit_test(test_zkey_order),
+		cmocka_unit_test(test_zpoint),
 		cmocka_unit_test(test_category_under),
 	};
 
