@@ -26,6 +26,13 @@ int cli_diag(const struct dib_diag *d);
 /* Print label padded with spaces to width characters (not bytes). */
 void cli_label(const char *label, int width);
 
+/*
+** For "diboli <noun> <verb>" with a single verb: -1 when argv[1] is verb
+** (go on), else print usage and return CLI_OK (--help) or CLI_USAGE.
+*/
+int cli_expect_verb(int argc, char **argv, const char *verb,
+    const char *usage);
+
 /* True when argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 

@@ -72,3 +72,17 @@ cli_label(const char *label, int width)
 	for (; chars < width; chars++)
 		putchar(' ');
 }
+
+int
+cli_expect_verb(int argc, char **argv, const char *verb, const char *usage)
+{
+	if (argc >= 2 && strcmp(argv[1], verb) == 0)
+		return -1;
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	fputs(usage, stderr);
+	return CLI_USAGE;
+}

@@ -57,15 +57,8 @@ cli_demo(int argc, char **argv)
 	int64_t count;
 	int c, rc;
 
-	if (argc < 2 || strcmp(argv[1], "seed") != 0) {
-		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-		    strcmp(argv[1], "-h") == 0)) {
-			fputs(usage, stdout);
-			return CLI_OK;
-		}
-		fputs(usage, stderr);
-		return CLI_USAGE;
-	}
+	if ((c = cli_expect_verb(argc, argv, "seed", usage)) >= 0)
+		return c;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {

@@ -89,15 +89,8 @@ cli_node(int argc, char **argv)
 	struct node *n = NULL;
 	int ch, json = 0;
 
-	if (argc < 2 || strcmp(argv[1], "show") != 0) {
-		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-		    strcmp(argv[1], "-h") == 0)) {
-			fputs(node_usage, stdout);
-			return CLI_OK;
-		}
-		fputs(node_usage, stderr);
-		return CLI_USAGE;
-	}
+	if ((ch = cli_expect_verb(argc, argv, "show", node_usage)) >= 0)
+		return ch;
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1)
