@@ -26,6 +26,12 @@ static const struct {
 	[DIB_ECONFLICT] = {"conflict", "conflicts with the current state",
 	    409},
 	[DIB_EUSAGE] = {"usage", "bad usage", 400},
+	[DIB_EUNAUTH] = {"unauthenticated", "authentication required", 401},
+	[DIB_ETHROTTLED] = {"throttled", "too many attempts", 429},
+	[DIB_EMETHOD] = {"method_not_allowed", "method not allowed", 405},
+	[DIB_EMEDIA] = {"unsupported_media_type", "unsupported media type",
+	    415},
+	[DIB_EBADREQ] = {"bad_request", "malformed request", 400},
 };
 
 const char *

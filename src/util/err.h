@@ -22,6 +22,11 @@ enum dib_err {
 	DIB_ETOOBIG,    /* over a size or count limit */
 	DIB_ECONFLICT,  /* contradicts the current state */
 	DIB_EUSAGE,     /* bad command line */
+	DIB_EUNAUTH,    /* not authenticated (or the credentials failed) */
+	DIB_ETHROTTLED, /* too many attempts: wait */
+	DIB_EMETHOD,    /* HTTP method not allowed on this resource */
+	DIB_EMEDIA,     /* unsupported media type */
+	DIB_EBADREQ,    /* malformed request: JSON syntax, parameter */
 	DIB_ERR_COUNT
 };
 
