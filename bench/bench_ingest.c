@@ -379,8 +379,16 @@ bench_query_library(struct node *n, int days, double secs, double *hits)
 
 	do {
 		struct qbox b = random_box(&seed, days);
-		struct store_query sq = {1, b.w, b.s, b.e, b.n, 1, 1, b.from,
-		    b.to, NULL, 0};
+		struct store_query sq;
+
+		memset(&sq, 0, sizeof sq);
+		sq.has_bbox = sq.has_from = sq.has_to = 1;
+		sq.w = b.w;
+		sq.s = b.s;
+		sq.e = b.e;
+		sq.n = b.n;
+		sq.from = b.from;
+		sq.to = b.to;
 		struct store_hit *h = NULL;
 		size_t cnt;
 

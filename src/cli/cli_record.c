@@ -19,6 +19,7 @@
 #include "model/model.h"
 #include "node/node.h"
 #include "store/query.h"
+#include "util/buf.h"
 #include "util/json.h"
 #include "util/util.h"
 
@@ -727,24 +728,6 @@ cmd_get(struct node *n, const struct args *a)
 	return CLI_OK;
 }
 
-static void
-csv_field(const char *s)
-{
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ",\"\n\r") == NULL) {
-		fputs(s, stdout);
-		return;
-	}
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
 static int
 parse_list_query(const struct args *a, struct store_query *q,
     struct dib_diag *d)
@@ -800,10 +783,12 @@ cmd_list(struct node *n, const struct args *a)
 	const char *fmt = a->format ? a->format : "table";
 	const char *lang = lang_of(a);
 	int fr = strcmp(lang, "fr") == 0, more = 0;
+	struct buf row;
 
 	if (strcmp(fmt, "table") && strcmp(fmt, "geojson") &&
 	    strcmp(fmt, "csv"))
 		return cli_usage_error("--format must be table, geojson or csv");
+	buf_init(&row, 64 * 1024 * 1024);
 	if (parse_list_query(a, &q, &d) != 0)
 		return cli_diag(&d);
 	/* A table is for reading: the newest 100 unless asked; exports
@@ -821,8 +806,7 @@ cmd_list(struct node *n, const struct args *a)
 		printf("{\"type\":\"FeatureCollection\",\"numberReturned\":%zu,"
 		    "\"features\":[", count);
 	else if (strcmp(fmt, "csv") == 0)
-		printf("id,observed_at,category,precedence,lat,lon,mgrs,"
-		    "audience,origin_nation,attributes\n");
+		fputs(node_csv_header, stdout);
 	else {
 		cli_label("ID", 38);
 		cli_label(fr ? "OBSERVÉ" : "OBSERVED", 22);
@@ -834,16 +818,13 @@ cmd_list(struct node *n, const struct args *a)
 		json_t *j = node_record_json(n, hits[i].log, hits[i].seq,
 		    "current");
 		const char *cat, *mgrs;
-		json_t *g, *c;
-		char aud[64];
+		json_t *g;
 
 		if (j == NULL)
 			continue;
 		cat = json_string_value(json_object_get(j, "category"));
 		mgrs = json_string_value(json_object_get(j, "mgrs"));
 		g = json_object_get(j, "geometry");
-		c = json_object_get(g, "coordinates");
-		audience_text(j, aud, sizeof aud);
 		if (strcmp(fmt, "geojson") == 0) {
 			json_t *f = json_object(), *props = json_deep_copy(j);
 
@@ -859,36 +840,9 @@ cmd_list(struct node *n, const struct args *a)
 			    JSON_REAL_PRECISION(15));
 			json_decref(f);
 		} else if (strcmp(fmt, "csv") == 0) {
-			char *attrs = json_dumps(json_object_get(j,
-			    "attributes"), JSON_COMPACT |
-			    JSON_REAL_PRECISION(15));
-			int point = g && json_is_number(json_array_get(c, 0));
-
-			csv_field(json_string_value(json_object_get(j, "id")));
-			putchar(',');
-			csv_field(json_string_value(json_object_get(j,
-			    "observed_at")));
-			putchar(',');
-			csv_field(cat);
-			putchar(',');
-			csv_field(json_string_value(json_object_get(j,
-			    "precedence")));
-			if (point)
-				printf(",%.7f,%.7f,",
-				    json_number_value(json_array_get(c, 1)),
-				    json_number_value(json_array_get(c, 0)));
-			else
-				fputs(",,,", stdout);
-			csv_field(mgrs);
-			putchar(',');
-			csv_field(aud);
-			putchar(',');
-			csv_field(json_string_value(json_object_get(
-			    json_object_get(j, "origin"), "nation")));
-			putchar(',');
-			csv_field(attrs);
-			putchar('\n');
-			free(attrs);
+			buf_reset(&row);
+			if (node_csv_row(j, &row) == 0)
+				fwrite(row.p, 1, row.len, stdout);
 		} else {
 			const struct model_category *mc = cat ?
 			    model_find(n->model, cat) : NULL;
@@ -918,6 +872,7 @@ cmd_list(struct node *n, const struct args *a)
 		    "--limit N shows more\n") : (fr ? "%zu fiche(s)\n" :
 		    "%zu record(s)\n"), count);
 	free(hits);
+	buf_free(&row);
 	return CLI_OK;
 }
 

@@ -118,4 +118,12 @@ int node_get(struct node *n, const uint8_t id[16], json_t **out,
 json_t *node_record_json(struct node *n, int64_t log, int64_t seq,
     const char *status);
 
+/* The header line of CSV exports, with its newline. */
+extern const char node_csv_header[];
+
+/* Append to b one CSV row (with its newline) of a record as
+** node_record_json gives it. 0, or -1 past b's cap. */
+struct buf;
+int node_csv_row(const json_t *rec, struct buf *b);
+
 #endif

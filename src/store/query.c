@@ -106,6 +106,17 @@ newest_first(const void *a, const void *b)
 	return -memcmp(x->id, y->id, 16);
 }
 
+/* Is a hit at (t, id) after the cursor in newest-first order? */
+static int
+after_cursor(const struct store_query *q, int64_t t, const void *id)
+{
+	if (!q->has_cursor)
+		return 1;
+	if (t != q->cursor_t)
+		return t < q->cursor_t;
+	return memcmp(id, q->cursor_id, 16) < 0;
+}
+
 /* Rows of ST_ZSCAN / ST_DAYSCAN: id, t, zkey, cat, k. */
 static int
 scan(struct store *s, sqlite3_stmt *st, const struct store_query *q,
@@ -118,7 +129,8 @@ scan(struct store *s, sqlite3_stmt *st, const struct store_query *q,
 		int64_t t = sqlite3_column_int64(st, 1);
 
 		if ((q->has_from && t < q->from) || (q->has_to && t > q->to) ||
-		    !catset_has(cs, sqlite3_column_int64(st, 3)))
+		    !catset_has(cs, sqlite3_column_int64(st, 3)) ||
+		    !after_cursor(q, t, sqlite3_column_blob(st, 0)))
 			continue;
 		if (box != NULL) {
 			uint32_t x, y;
@@ -187,6 +199,8 @@ by_day(struct store *s, const struct store_query *q,
 		lo = util_day_of(q->from);
 	if (q->has_to && util_day_of(q->to) < hi)
 		hi = util_day_of(q->to);
+	if (q->has_cursor && util_day_of(q->cursor_t) < hi)
+		hi = util_day_of(q->cursor_t);
 	for (day = hi; day >= lo; day--) {
 		sqlite3_stmt *st = store_stmt(s, ST_DAYSCAN);
 
@@ -221,7 +235,9 @@ by_box(struct store *s, const struct store_query *q,
 	sqlite3_bind_double(st, 5, q->s);
 	sqlite3_bind_double(st, 6, q->n);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (!catset_has(cs, sqlite3_column_int64(st, 3)))
+		if (!catset_has(cs, sqlite3_column_int64(st, 3)) ||
+		    !after_cursor(q, sqlite3_column_int64(st, 2),
+		    sqlite3_column_blob(st, 0)))
 			continue;
 		if (push(h, sqlite3_column_blob(st, 0),
 		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2))
@@ -290,4 +306,105 @@ out:
 	*out = h.v;
 	*count = h.n;
 	return DIB_OK;
+}
+
+struct store_iter {
+	struct store *s;
+	const struct store_query *q;
+	struct catset cs;
+	uint32_t box[4];
+	sqlite3_stmt *st, *shape;
+};
+
+int
+store_iter_open(struct store *s, const struct store_query *q,
+    struct store_iter **out, struct dib_diag *d)
+{
+	struct store_iter *it;
+	int rc;
+
+	*out = NULL;
+	if ((it = calloc(1, sizeof *it)) == NULL)
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
+	it->s = s;
+	it->q = q;
+	if ((rc = catset_make(s, q->category, &it->cs, d)) != 0)
+		goto fail;
+	if (q->has_bbox)
+		store_zbox(q->w, q->s, q->e, q->n, it->box);
+	if (sqlite3_prepare_v2(s->db, "SELECT id, t, zkey, cat, k FROM "
+	    "entries WHERE state = 0 AND day BETWEEN ?1 AND ?2 ORDER BY day",
+	    -1, &it->st, NULL) != SQLITE_OK || sqlite3_prepare_v2(s->db,
+	    "SELECT 1 FROM rec_box WHERE k = ?1 AND maxx >= ?2 AND minx <= ?3 "
+	    "AND maxy >= ?4 AND miny <= ?5", -1, &it->shape, NULL) !=
+	    SQLITE_OK) {
+		rc = store_dberr(s, d, "query");
+		goto fail;
+	}
+	sqlite3_bind_int64(it->st, 1, q->has_from ? util_day_of(q->from) :
+	    INT64_MIN);
+	sqlite3_bind_int64(it->st, 2, q->has_to ? util_day_of(q->to) :
+	    INT64_MAX);
+	*out = it;
+	return DIB_OK;
+fail:
+	store_iter_close(it);
+	return rc;
+}
+
+int
+store_iter_next(struct store_iter *it, struct store_hit *h)
+{
+	const struct store_query *q = it->q;
+	int rc;
+
+	while ((rc = sqlite3_step(it->st)) == SQLITE_ROW) {
+		int64_t t = sqlite3_column_int64(it->st, 1);
+		int64_t k = sqlite3_column_int64(it->st, 4);
+
+		if ((q->has_from && t < q->from) || (q->has_to && t > q->to) ||
+		    !catset_has(&it->cs, sqlite3_column_int64(it->st, 3)))
+			continue;
+		if (q->has_bbox) {
+			if (sqlite3_column_type(it->st, 2) != SQLITE_NULL) {
+				uint32_t x, y;
+
+				store_zcell(sqlite3_column_int64(it->st, 2), &x,
+				    &y);
+				if (x < it->box[0] || y < it->box[1] ||
+				    x > it->box[2] || y > it->box[3])
+					continue;
+			} else {
+				int in;
+
+				sqlite3_reset(it->shape);
+				sqlite3_bind_int64(it->shape, 1, k);
+				sqlite3_bind_double(it->shape, 2, q->w);
+				sqlite3_bind_double(it->shape, 3, q->e);
+				sqlite3_bind_double(it->shape, 4, q->s);
+				sqlite3_bind_double(it->shape, 5, q->n);
+				in = sqlite3_step(it->shape) == SQLITE_ROW;
+				sqlite3_reset(it->shape);
+				if (!in)
+					continue;
+			}
+		}
+		memcpy(h->id, sqlite3_column_blob(it->st, 0), 16);
+		h->log = STORE_ENTRY_LOG(k);
+		h->seq = STORE_ENTRY_SEQ(k);
+		h->t = t;
+		return 1;
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void
+store_iter_close(struct store_iter *it)
+{
+	if (it == NULL)
+		return;
+	sqlite3_finalize(it->st);
+	sqlite3_finalize(it->shape);
+	free(it->cs.ok);
+	free(it);
 }

@@ -17,6 +17,10 @@ struct store_query {
 	int64_t from, to;       /* observed_at window, ms, inclusive */
 	const char *category;   /* id prefix ("security" matches its tree) */
 	size_t limit;           /* at most this many hits; 0 for all */
+	int has_cursor;         /* only hits after (older than) this one: */
+	int64_t cursor_t;       /* its observed_at */
+	uint8_t cursor_id[16];  /* and its id, for equal times */
+	const char *text;       /* full-text search in text attributes */
 };
 
 struct store_hit {
@@ -31,6 +35,18 @@ struct store_hit {
 */
 int store_query(struct store *s, const struct store_query *q,
     struct store_hit **hits, size_t *n, struct dib_diag *d);
+
+/*
+** The same matches one at a time, in storage order (by day), holding
+** nothing but the current row: for exports of any size. q must outlive
+** the iterator; limit and cursor are ignored.
+*/
+struct store_iter;
+int store_iter_open(struct store *s, const struct store_query *q,
+    struct store_iter **out, struct dib_diag *d);
+/* 1 and *h filled, 0 at the end, or an error code (negative: none). */
+int store_iter_next(struct store_iter *it, struct store_hit *h);
+void store_iter_close(struct store_iter *it);
 
 /* Does category c fall under prefix p ("security" covers "security.x")? */
 int store_category_under(const char *c, const char *p);

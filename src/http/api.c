@@ -1,0 +1,838 @@
+/*
+** The JSON API v1: routing, authentication and permissions, and the
+** handlers. Reads use this thread's own connection; writes go to the
+** single writer, with their audit row in the same transaction.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "audit/audit.h"
+#include "auth/auth.h"
+#include "http/http_int.h"
+#include "log/record.h"
+#include "model/model.h"
+#include "node/node.h"
+#include "store/query.h"
+#include "util/embed.h"
+#include "util/json.h"
+#include "util/util.h"
+
+#define API "/api/v1"
+#define GEOJSON "application/geo+json"
+#define COOKIE "diboli_session"
+#define PAGE_DEFAULT 100
+#define PAGE_MAX 10000
+
+/* ---- audit ---- */
+
+struct audit_job {
+	const char *actor, *addr, *action, *target, *result, *detail;
+};
+
+static int
+job_audit(struct node *n, void *arg, struct dib_diag *d)
+{
+	struct audit_job *a = arg;
+
+	return audit_append(n->store, util_now_ms(), a->actor, a->addr,
+	    a->action, a->target, a->result, a->detail, d);
+}
+
+void
+api_audit(struct req *r, const char *action, const char *target,
+    const char *result, const char *detail)
+{
+	struct audit_job a = {r->who.authed ? r->who.login : "-", r->addr,
+	    action, target ? target : "", result, detail ? detail : ""};
+
+	writer_run(&r->srv->writer, job_audit, &a, NULL);
+}
+
+/* ---- authentication ---- */
+
+/* The value of cookie name in the Cookie header, into out. */
+static int
+cookie(struct req *r, const char *name, char *out, size_t n)
+{
+	const char *c = req_header(r, "Cookie");
+	size_t len = strlen(name);
+
+	while (c != NULL && *c) {
+		while (*c == ' ' || *c == ';')
+			c++;
+		if (strncmp(c, name, len) == 0 && c[len] == '=') {
+			const char *v = c + len + 1, *e = strchr(v, ';');
+			size_t vl = e ? (size_t)(e - v) : strlen(v);
+
+			if (vl >= n)
+				return -1;
+			memcpy(out, v, vl);
+			out[vl] = '\0';
+			return 0;
+		}
+		c = strchr(c, ';');
+	}
+	return -1;
+}
+
+/* Who is asking: 0 anonymous or known; DIB_EUNAUTH for bad credentials. */
+static int
+authenticate(struct req *r, struct node *n, struct dib_diag *d)
+{
+	const char *h = req_header(r, "Authorization");
+	char tok[AUTH_TOKEN_LEN + 8];
+	int64_t now = util_now_ms();
+
+	if (h != NULL) {
+		struct auth_user u;
+
+		if (strncasecmp(h, "Bearer ", 7) != 0)
+			return dib_fail(d, DIB_EUNAUTH, "Authorization",
+			    "use \"Authorization: Bearer TOKEN\"");
+		if (auth_token_check(n->store, h + 7, now, &u, d) != 0)
+			return DIB_EUNAUTH;
+		r->who.authed = 2;
+		r->who.role = u.role;
+		snprintf(r->who.login, sizeof r->who.login, "%s", u.login);
+		return DIB_OK;
+	}
+	if (cookie(r, COOKIE, tok, sizeof tok) == 0) {
+		struct auth_session s;
+
+		if (auth_session_check(n->store, tok, now, &s, d) != 0)
+			return DIB_EUNAUTH;
+		r->who.authed = 1;
+		r->who.role = s.user.role;
+		snprintf(r->who.login, sizeof r->who.login, "%s",
+		    s.user.login);
+		snprintf(r->who.csrf, sizeof r->who.csrf, "%s", s.csrf);
+	}
+	return DIB_OK;
+}
+
+/* ---- parameters ---- */
+
+static int
+is_json(struct req *r)
+{
+	const char *t = req_header(r, "Content-Type");
+
+	return t != NULL && (strncasecmp(t, "application/json", 16) == 0 &&
+	    (t[16] == '\0' || t[16] == ';' || t[16] == ' '));
+}
+
+/* Parse the JSON body; answers the error itself and returns NULL. */
+static json_t *
+body_json(struct req *r, enum MHD_Result *ret)
+{
+	struct dib_diag d;
+	json_t *j = NULL;
+
+	if (!is_json(r)) {
+		*ret = reply_error(r, 415, "unsupported_media_type",
+		    "Content-Type", "send the body as application/json");
+		return NULL;
+	}
+	if (util_json_parse(r->body.p ? r->body.p : "", r->body.len, "body",
+	    &j, &d) != 0) {
+		*ret = reply_error(r, d.code == DIB_ETOOBIG ? 413 : 400,
+		    d.code == DIB_ETOOBIG ? "too_big" : "bad_request", "body",
+		    "%s", d.msg);
+		return NULL;
+	}
+	return j;
+}
+
+static int
+parse_bbox(const char *s, struct store_query *q, struct dib_diag *d)
+{
+	char extra;
+
+	if (sscanf(s, "%lf,%lf,%lf,%lf%c", &q->w, &q->s, &q->e, &q->n,
+	    &extra) != 4 || !(q->w >= -180 && q->e <= 180 && q->s >= -90 &&
+	    q->n <= 90 && q->w <= q->e && q->s <= q->n))
+		return dib_fail(d, DIB_EBADREQ, "bbox", "must be W,S,E,N in "
+		    "decimal degrees with W <= E and S <= N, got \"%.60s\"", s);
+	q->has_bbox = 1;
+	return DIB_OK;
+}
+
+/* OGC datetime: an instant, "A/B", "../B" or "A/..". */
+static int
+parse_datetime(const char *s, struct store_query *q, struct dib_diag *d)
+{
+	const char *slash = strchr(s, '/');
+	char a[64], b[64];
+
+	if (slash == NULL) {
+		if (util_time_parse(s, &q->from, "datetime", d) != 0)
+			return DIB_EBADREQ;
+		q->to = q->from;
+		q->has_from = q->has_to = 1;
+		return DIB_OK;
+	}
+	if ((size_t)(slash - s) >= sizeof a || strlen(slash + 1) >= sizeof b)
+		return dib_fail(d, DIB_EBADREQ, "datetime", "is too long");
+	snprintf(a, sizeof a, "%.*s", (int)(slash - s), s);
+	snprintf(b, sizeof b, "%s", slash + 1);
+	if (strcmp(a, "..") != 0 && a[0] != '\0') {
+		if (util_time_parse(a, &q->from, "datetime", d) != 0)
+			return DIB_EBADREQ;
+		q->has_from = 1;
+	}
+	if (strcmp(b, "..") != 0 && b[0] != '\0') {
+		if (util_time_parse(b, &q->to, "datetime", d) != 0)
+			return DIB_EBADREQ;
+		q->has_to = 1;
+	}
+	if (!q->has_from && !q->has_to)
+		return dib_fail(d, DIB_EBADREQ, "datetime", "\"../..\" names "
+		    "no time");
+	if (q->has_from && q->has_to && q->from > q->to)
+		return dib_fail(d, DIB_EBADREQ, "datetime", "the start is after "
+		    "the end");
+	return DIB_OK;
+}
+
+static int
+parse_cursor(const char *s, struct store_query *q, struct dib_diag *d)
+{
+	char idhex[33];
+	long long t;
+	int used = 0;
+
+	if (strlen(s) > 60 || sscanf(s, "%lld_%32[0-9a-f]%n", &t, idhex,
+	    &used) != 2 || s[used] != '\0' || strlen(idhex) != 32 ||
+	    util_unhex(idhex, q->cursor_id, 16) != 0)
+		return dib_fail(d, DIB_EBADREQ, "cursor", "is not a cursor of "
+		    "this API (take it from a \"next\" link)");
+	q->cursor_t = t;
+	q->has_cursor = 1;
+	return DIB_OK;
+}
+
+static const char *const list_args[] = {"bbox", "datetime", "category",
+    "q", "limit", "cursor", "f", NULL};
+
+static enum MHD_Result
+count_unknown(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	const char **bad = cls;
+	int i;
+
+	(void)kind;
+	(void)value;
+	for (i = 0; list_args[i]; i++)
+		if (strcmp(key, list_args[i]) == 0)
+			return MHD_YES;
+	if (*bad == NULL)
+		*bad = key;
+	return MHD_YES;
+}
+
+static int
+parse_query(struct req *r, struct store_query *q, size_t *limit,
+    struct dib_diag *d)
+{
+	const char *v, *bad = NULL;
+	int rc;
+
+	memset(q, 0, sizeof *q);
+	*limit = PAGE_DEFAULT;
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
+	    count_unknown, &bad);
+	if (bad != NULL)
+		return dib_fail(d, DIB_EBADREQ, bad, "unknown parameter (use "
+		    "bbox, datetime, category, q, limit, cursor)");
+	if ((v = req_arg(r, "bbox")) != NULL &&
+	    (rc = parse_bbox(v, q, d)) != 0)
+		return rc;
+	if ((v = req_arg(r, "datetime")) != NULL &&
+	    (rc = parse_datetime(v, q, d)) != 0)
+		return rc;
+	if ((v = req_arg(r, "category")) != NULL) {
+		if (strlen(v) > 127 || !util_utf8_valid(v, strlen(v)))
+			return dib_fail(d, DIB_EBADREQ, "category", "is not a "
+			    "category id");
+		q->category = v;
+	}
+	if ((v = req_arg(r, "q")) != NULL && (strlen(v) > 200 ||
+	    !util_utf8_valid(v, strlen(v))))
+		return dib_fail(d, DIB_EBADREQ, "q", "must be valid UTF-8 of "
+		    "at most 200 bytes");
+	if ((v = req_arg(r, "limit")) != NULL) {
+		char *end;
+		long n = strtol(v, &end, 10);
+
+		if (*v == '\0' || *end != '\0' || n < 1 || n > PAGE_MAX)
+			return dib_fail(d, DIB_EBADREQ, "limit", "must be a "
+			    "whole number from 1 to %d", PAGE_MAX);
+		*limit = (size_t)n;
+	}
+	if ((v = req_arg(r, "cursor")) != NULL &&
+	    (rc = parse_cursor(v, q, d)) != 0)
+		return rc;
+	q->text = req_arg(r, "q");
+	return DIB_OK;
+}
+
+/* ---- features ---- */
+
+static json_t *
+feature_of(json_t *rec)
+{
+	json_t *f = json_object(), *g;
+
+	json_object_set_new(f, "type", json_string("Feature"));
+	json_object_set(f, "id", json_object_get(rec, "id"));
+	g = json_object_get(rec, "geometry");
+	json_object_set(f, "geometry", g ? g : json_null());
+	json_object_del(rec, "geometry");
+	json_object_set_new(f, "properties", rec);
+	return f;
+}
+
+/* ---- handlers ---- */
+
+static enum MHD_Result
+h_health(struct req *r, const char *id)
+{
+	(void)id;
+	return reply_json(r, 200, json_pack("{s:s}", "status", "ok"), NULL);
+}
+
+static enum MHD_Result
+h_node(struct req *r, const char *id)
+{
+	struct node *n = srv_reader(r->srv);
+	struct node_counts c;
+
+	(void)id;
+	node_counts(n, &c);
+	return reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:I,"
+	    " s:I, s:I, s:I, s:I, s:I, s:I}}", "node", n->id, "nation",
+	    n->nation, "name", n->name, "created_at", n->created, "model",
+	    model_version(n->model), "counts", "origins",
+	    (json_int_t)c.origins, "logs", (json_int_t)c.logs, "blocks",
+	    (json_int_t)c.blocks, "records", (json_int_t)c.records, "current",
+	    (json_int_t)c.current, "superseded", (json_int_t)c.superseded,
+	    "retracted", (json_int_t)c.retracted), NULL);
+}
+
+static enum MHD_Result
+h_model(struct req *r, const char *id)
+{
+	struct node *n = srv_reader(r->srv);
+	const char *lang = req_arg(r, "lang");
+
+	(void)id;
+	if (lang != NULL && !model_has_language(n->model, lang))
+		return reply_error(r, 400, "bad_request", "lang", "this model "
+		    "has no labels in \"%.10s\"", lang);
+	return reply_json(r, 200, model_to_json(n->model, lang), NULL);
+}
+
+static enum MHD_Result
+h_openapi(struct req *r, const char *id)
+{
+	const struct dib_embedded *e = dib_embed_find("openapi.json");
+
+	(void)id;
+	if (e == NULL)
+		return reply_error(r, 404, "not_found", "", "no API document");
+	return reply_text(r, 200, "application/json; charset=utf-8",
+	    (const char *)e->data, e->len);
+}
+
+static enum MHD_Result
+h_metrics(struct req *r, const char *id)
+{
+	struct server *s = r->srv;
+	struct node_counts c;
+	struct buf b;
+	enum MHD_Result ret;
+	int i;
+
+	(void)id;
+	node_counts(srv_reader(s), &c);
+	buf_init(&b, 1 << 16);
+	buf_printf(&b, "# HELP diboli_records Records held, by state.\n"
+	    "# TYPE diboli_records gauge\n"
+	    "diboli_records{state=\"current\"} %lld\n"
+	    "diboli_records{state=\"superseded\"} %lld\n"
+	    "diboli_records{state=\"retracted\"} %lld\n"
+	    "# HELP diboli_blocks Signed blocks held.\n"
+	    "# TYPE diboli_blocks gauge\ndiboli_blocks %lld\n"
+	    "# HELP diboli_http_requests_total Requests answered, by status "
+	    "class.\n# TYPE diboli_http_requests_total counter\n",
+	    (long long)c.current, (long long)c.superseded,
+	    (long long)c.retracted, (long long)c.blocks);
+	for (i = 1; i <= 5; i++)
+		buf_printf(&b, "diboli_http_requests_total{code=\"%dxx\"} %llu\n",
+		    i, (unsigned long long)atomic_load(&s->status[i]));
+	buf_printf(&b, "# HELP diboli_http_request_seconds_sum Time spent "
+	    "answering.\n# TYPE diboli_http_request_seconds_sum counter\n"
+	    "diboli_http_request_seconds_sum %.6f\n"
+	    "# HELP diboli_ingest_records_total Records appended over HTTP.\n"
+	    "# TYPE diboli_ingest_records_total counter\n"
+	    "diboli_ingest_records_total %llu\n"
+	    "# HELP diboli_writer_commits_total Transactions committed by the "
+	    "writer.\n# TYPE diboli_writer_commits_total counter\n"
+	    "diboli_writer_commits_total %llu\n"
+	    "# HELP diboli_start_time_seconds Start time of the server.\n"
+	    "# TYPE diboli_start_time_seconds gauge\n"
+	    "diboli_start_time_seconds %.3f\n",
+	    atomic_load(&s->usec_total) / 1e6,
+	    (unsigned long long)atomic_load(&s->records_in),
+	    (unsigned long long)s->writer.commits, s->started_ms / 1000.0);
+	ret = reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    b.p ? b.p : "", b.len);
+	buf_free(&b);
+	return ret;
+}
+
+/* -- session -- */
+
+static enum MHD_Result
+h_login(struct req *r, const char *id)
+{
+	struct node *n = srv_reader(r->srv);
+	struct auth_session s;
+	struct dib_diag d;
+	enum MHD_Result ret = MHD_NO;
+	struct MHD_Response *resp;
+	const char *login, *pw, *key;
+	char cookie_text[200];
+	json_t *j, *v, *out;
+
+	(void)id;
+	if ((j = body_json(r, &ret)) == NULL)
+		return ret;
+	json_object_foreach(j, key, v)
+		if (strcmp(key, "login") && strcmp(key, "password")) {
+			ret = reply_error(r, 422, "invalid", key, "unknown field "
+			    "(expected login and password)");
+			goto out;
+		}
+	login = json_string_value(json_object_get(j, "login"));
+	pw = json_string_value(json_object_get(j, "password"));
+	if (login == NULL || pw == NULL) {
+		ret = reply_error(r, 422, "invalid", login ? "password" :
+		    "login", "is required, as a string");
+		goto out;
+	}
+	if (auth_login(n->store, r->srv->throttle, login, pw, r->addr,
+	    util_now_ms(), &s, &d) != 0) {
+		snprintf(r->who.login, sizeof r->who.login, "%.60s", login);
+		r->who.authed = 0;
+		{
+			struct audit_job a = {login, r->addr, "session.login",
+			    login, d.code == DIB_ETHROTTLED ? "throttled" :
+			    "failed", ""};
+
+			writer_run(&r->srv->writer, job_audit, &a, NULL);
+		}
+		ret = reply_diag(r, &d);
+		goto out;
+	}
+	r->who.authed = 1;
+	r->who.role = s.user.role;
+	snprintf(r->who.login, sizeof r->who.login, "%s", s.user.login);
+	api_audit(r, "session.login", s.user.login, "ok", "");
+	out = json_pack("{s:s, s:{s:s, s:s, s:s}, s:I}", "csrf", s.csrf,
+	    "user", "login", s.user.login, "name", s.user.name, "role",
+	    auth_role_name(s.user.role), "expires_at",
+	    (json_int_t)s.expires_at);
+	{
+		char ts[40];
+
+		json_object_set_new(out, "expires_at", json_string(
+		    util_time_format(s.expires_at, ts, sizeof ts)));
+	}
+	{
+		char *text = json_dumps(out, JSON_COMPACT);
+
+		json_decref(out);
+		if (text == NULL) {
+			ret = MHD_NO;
+			goto out;
+		}
+		r->sent = strlen(text);
+		resp = MHD_create_response_from_buffer(r->sent, text,
+		    MHD_RESPMEM_MUST_FREE);
+	}
+	snprintf(cookie_text, sizeof cookie_text, "%s=%s; Path=/; HttpOnly; "
+	    "SameSite=Strict; Max-Age=%lld%s", COOKIE, s.token,
+	    (long long)(AUTH_SESSION_ABSOLUTE_MS / 1000), r->srv->tls ?
+	    "; Secure" : "");
+	MHD_add_response_header(resp, "Set-Cookie", cookie_text);
+	MHD_add_response_header(resp, "Content-Type",
+	    "application/json; charset=utf-8");
+	sodium_memzero(s.token, sizeof s.token);
+	ret = queue(r, 200, resp);
+out:
+	json_decref(j);
+	return ret;
+}
+
+static enum MHD_Result
+h_logout(struct req *r, const char *id)
+{
+	struct node *n = srv_reader(r->srv);
+	struct MHD_Response *resp;
+	struct dib_diag d;
+	char tok[AUTH_TOKEN_LEN + 8], c[160];
+
+	(void)id;
+	if (cookie(r, COOKIE, tok, sizeof tok) == 0)
+		auth_logout(n->store, tok, &d);
+	api_audit(r, "session.logout", r->who.login, "ok", "");
+	resp = MHD_create_response_from_buffer(0, (void *)"",
+	    MHD_RESPMEM_PERSISTENT);
+	snprintf(c, sizeof c, "%s=; Path=/; HttpOnly; SameSite=Strict; "
+	    "Max-Age=0%s", COOKIE, r->srv->tls ? "; Secure" : "");
+	MHD_add_response_header(resp, "Set-Cookie", c);
+	return queue(r, 204, resp);
+}
+
+static enum MHD_Result
+h_whoami(struct req *r, const char *id)
+{
+	(void)id;
+	return reply_json(r, 200, json_pack("{s:s, s:s, s:s}", "login",
+	    r->who.login, "role", auth_role_name(r->who.role), "csrf",
+	    r->who.authed == 1 ? r->who.csrf : ""), NULL);
+}
+
+/* -- records: writes -- */
+
+struct append_job {
+	struct record *recs;
+	size_t n;
+	const char *actor, *addr;
+	char detail[200];
+};
+
+static int
+job_append(struct node *n, void *arg, struct dib_diag *d)
+{
+	struct append_job *a = arg;
+	char first[37];
+	int rc;
+
+	if ((rc = node_append(n, a->recs, a->n, d)) != 0)
+		return rc;
+	util_uuid_format(a->recs[0].id, first);
+	snprintf(a->detail, sizeof a->detail, "%zu record(s), first %s", a->n,
+	    first);
+	return audit_append(n->store, util_now_ms(), a->actor, a->addr,
+	    "records.create", first, "ok", a->detail, d);
+}
+
+static enum MHD_Result
+h_create(struct req *r, const char *id)
+{
+	struct node *n = srv_reader(r->srv);
+	struct append_job a;
+	struct dib_diag d;
+	enum MHD_Result ret = MHD_NO;
+	json_t *j, *list, *ids;
+	size_t i, count;
+	int single;
+
+	(void)id;
+	if ((j = body_json(r, &ret)) == NULL)
+		return ret;
+	list = json_object_get(j, "records");
+	single = !json_is_array(list);
+	if (!single && json_object_size(j) != 1) {
+		ret = reply_error(r, 422, "invalid", "", "a bulk body is "
+		    "{\"records\": [...]} and nothing else");
+		goto out;
+	}
+	if (single && !json_is_object(j)) {
+		ret = reply_error(r, 422, "invalid", "", "send one record "
+		    "object or {\"records\": [...]}");
+		goto out;
+	}
+	count = single ? 1 : json_array_size(list);
+	if (count == 0) {
+		ret = reply_error(r, 422, "invalid", "records", "is empty");
+		goto out;
+	}
+	if (count > NODE_MAX_BATCH) {
+		ret = reply_error(r, 413, "too_big", "records", "at most %d "
+		    "records in one request, got %zu", NODE_MAX_BATCH, count);
+		goto out;
+	}
+	memset(&a, 0, sizeof a);
+	if ((a.recs = calloc(count, sizeof *a.recs)) == NULL) {
+		ret = reply_error(r, 503, "no_memory", "", "out of memory");
+		goto out;
+	}
+	/* Check and encode here, on this request's thread; the writer only
+	 * signs, stores and commits. */
+	for (i = 0; i < count; i++) {
+		if (node_prepare(n, single ? j : json_array_get(list, i),
+		    &a.recs[i], &d) != 0) {
+			if (!single) {
+				char p[32];
+
+				snprintf(p, sizeof p, "records[%zu]", i);
+				dib_diag_prefix(&d, p);
+			}
+			ret = reply_diag(r, &d);
+			goto free_recs;
+		}
+		a.n++;
+	}
+	a.actor = r->who.login;
+	a.addr = r->addr;
+	if (writer_run(&r->srv->writer, job_append, &a, &d) != 0) {
+		ret = reply_diag(r, &d);
+		goto free_recs;
+	}
+	atomic_fetch_add(&r->srv->records_in, count);
+	ids = json_array();
+	for (i = 0; i < count; i++) {
+		char txt[37];
+
+		json_array_append_new(ids, json_string(util_uuid_format(
+		    a.recs[i].id, txt)));
+	}
+	if (single) {
+		char loc[80];
+		struct MHD_Response *resp;
+		char *text;
+
+		snprintf(loc, sizeof loc, API "/records/%s",
+		    json_string_value(json_array_get(ids, 0)));
+		{
+			json_t *o = json_pack("{s:O, s:o}", "id",
+			    json_array_get(ids, 0), "ids", ids);
+
+			text = json_dumps(o, JSON_COMPACT);
+			json_decref(o);
+		}
+		if (text == NULL) {
+			ret = MHD_NO;
+			goto free_recs;
+		}
+		r->sent = strlen(text);
+		resp = MHD_create_response_from_buffer(r->sent, text,
+		    MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(resp, "Content-Type",
+		    "application/json; charset=utf-8");
+		MHD_add_response_header(resp, "Location", loc);
+		ret = queue(r, 201, resp);
+	} else {
+		ret = reply_json(r, 201, json_pack("{s:o}", "ids", ids), NULL);
+	}
+free_recs:
+	for (i = 0; i < count; i++)
+		record_clear(&a.recs[i]);
+	free(a.recs);
+out:
+	json_decref(j);
+	return ret;
+}
+
+static int
+parse_id(struct req *r, const char *id, uint8_t out[16],
+    enum MHD_Result *ret)
+{
+	if (util_uuid_parse(id, out) != 0) {
+		*ret = reply_error(r, 400, "bad_request", "id", "\"%.40s\" is "
+		    "not a record id", id);
+		return -1;
+	}
+	return 0;
+}
+
+static enum MHD_Result
+h_get(struct req *r, const char *id)
+{
+	struct node *n = srv_reader(r->srv);
+	struct dib_diag d;
+	enum MHD_Result ret;
+	uint8_t uid[16];
+	json_t *j;
+
+	if (parse_id(r, id, uid, &ret) != 0)
+		return ret;
+	if (node_get(n, uid, &j, &d) != 0)
+		return reply_diag(r, &d);
+	return reply_json(r, 200, feature_of(j), GEOJSON);
+}
+
+struct change_job {
+	uint8_t old[16];
+	const json_t *in;       /* supersede */
+	const char *reason;     /* retract */
+	uint8_t id[16];
+	const char *actor, *addr;
+};
+
+static int
+job_supersede(struct node *n, void *arg, struct dib_diag *d)
+{
+	struct change_job *c = arg;
+	char old[37], nw[37];
+	int rc;
+
+	if ((rc = node_supersede(n, c->old, c->in, c->id, d)) != 0)
+		return rc;
+	return audit_append(n->store, util_now_ms(), c->actor, c->addr,
+	    "records.supersede", util_uuid_format(c->old, old), "ok",
+	    util_uuid_format(c->id, nw), d);
+}
+
+static int
+job_retract(struct node *n, void *arg, struct dib_diag *d)
+{
+	struct change_job *c = arg;
+	char old[37];
+	int rc;
+
+	if ((rc = node_retract(n, c->old, c->reason, c->id, d)) != 0)
+		return rc;
+	return audit_append(n->store, util_now_ms(), c->actor, c->addr,
+	    "records.retract", util_uuid_format(c->old, old), "ok", c->reason,
+	    d);
+}
+
+static enum MHD_Result
+h_change(struct req *r, const char *id, int retract)
+{
+	struct change_job c;
+	struct dib_diag d;
+	enum MHD_Result ret = MHD_NO;
+	json_t *j;
+	char txt[37];
+
+	memset(&c, 0, sizeof c);
+	if (parse_id(r, id, c.old, &ret) != 0)
+		return ret;
+	if ((j = body_json(r, &ret)) == NULL)
+		return ret;
+	c.actor = r->who.login;
+	c.addr = r->addr;
+	if (retract) {
+		const char *key;
+		json_t *v;
+
+		json_object_foreach(j, key, v)
+			if (strcmp(key, "reason") != 0) {
+				ret = reply_error(r, 422, "invalid", key,
+				    "unknown field (expected reason)");
+				goto out;
+			}
+		if ((c.reason = json_string_value(json_object_get(j,
+		    "reason"))) == NULL) {
+			ret = reply_error(r, 422, "invalid", "reason", "is "
+			    "required: say why the record is withdrawn");
+			goto out;
+		}
+	} else {
+		c.in = j;
+	}
+	if (writer_run(&r->srv->writer, retract ? job_retract : job_supersede,
+	    &c, &d) != 0) {
+		ret = reply_diag(r, &d);
+		goto out;
+	}
+	ret = reply_json(r, 201, json_pack("{s:s}", "id",
+	    util_uuid_format(c.id, txt)), NULL);
+out:
+	json_decref(j);
+	return ret;
+}
+
+static enum MHD_Result
+h_supersede(struct req *r, const char *id)
+{
+	return h_change(r, id, 0);
+}
+
+static enum MHD_Result
+h_retract(struct req *r, const char *id)
+{
+	return h_change(r, id, 1);
+}
+
+/* -- records: reads -- */
+
+/* The request's URL with cursor replaced, for a "next" link. */
+static void
+next_link(struct req *r, const struct store_hit *last, size_t limit,
+    char *out, size_t n)
+{
+	static const char *const keep[] = {"bbox", "datetime", "category",
+	    "q", NULL};
+	char hex[33];
+	size_t len;
+	int i;
+
+	len = (size_t)snprintf(out, n, API "/records?");
+	for (i = 0; keep[i] && len < n; i++) {
+		const char *v = req_arg(r, keep[i]);
+		char *e;
+
+		if (v == NULL)
+			continue;
+		e = MHD_http_unescape_copy(v);
+		len += (size_t)snprintf(out + len, n - len, "%s=%s&", keep[i],
+		    e ? e : "");
+		free(e);
+	}
+	util_hex(last->id, 16, hex);
+	if (len < n)
+		snprintf(out + len, n - len, "limit=%zu&cursor=%lld_%s", limit,
+		    (long long)last->t, hex);
+}
+
+static enum MHD_Result
+h_list(struct req *r, const char *id)
+{
+	struct node *n = srv_reader(r->srv);
+	struct store_query q;
+	struct store_hit *hits = NULL;
+	struct dib_diag d;
+	size_t limit, count, i;
+	json_t *fc, *features;
+	char ts[40];
+
+	(void)id;
+	if (parse_query(r, &q, &limit, &d) != 0)
+		return reply_diag(r, &d);
+	q.limit = limit + 1;    /* one more says whether there is a next */
+	if (store_query(n->store, &q, &hits, &count, &d) != 0)
+		return reply_diag(r, &d);
+	features = json_array();
+	for (i = 0; i < count && i < limit; i++) {
+		json_t *j = node_record_json(n, hits[i].log, hits[i].seq,
+		    "current");
+
+		if (j != NULL)
+			json_array_append_new(features, feature_of(j));
+	}
+	fc = json_pack("{s:s, s:o, s:I, s:s, s:[]}", "type",
+	    "FeatureCollection", "features", features, "numberReturned",
+	    (json_int_t)json_array_size(features), "timeStamp",
+	    util_time_format(util_now_ms(), ts, sizeof ts), "links");
+	if (count > limit) {
+		char link[2048];
+
+		next_link(r, &hits[limit - 1], limit, link, sizeof link);
+		json_array_append_new(json_object_get(fc, "links"), json_pack(
+		    "{s:s, s:s, s:s}", "rel", "next", "type", GEOJSON, "href",
+		    link));
+	}
+	free(hits);
+	return reply_json(r, 200, fc, GEOJSON);
+}

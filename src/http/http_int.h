@@ -1,0 +1,91 @@
+/*
+** What the server's parts share: the server, one request, and the helpers
+** that answer it. Internal to src/http/.
+*/
+#ifndef DIB_HTTP_INT_H
+#define DIB_HTTP_INT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "http/http.h"
+#include "http/writer.h"
+#include "util/buf.h"
+
+struct node;
+struct auth_throttle;
+
+struct server {
+	struct http_conf conf;
+	struct MHD_Daemon *mhd;
+	struct node *node;              /* the writer's node */
+	struct writer writer;
+	struct auth_throttle *throttle;
+	char dbpath[2200];
+	int tls;
+	int64_t started_ms;
+	pthread_mutex_t logmu;
+	pthread_mutex_t readers_mu;     /* the per-thread read stores */
+	struct store *readers[64];
+	size_t nreaders;
+	/* Metrics. */
+	atomic_ullong requests;
+	atomic_ullong status[6];        /* by class: 1xx..5xx at [1..5] */
+	atomic_ullong usec_total;       /* time spent answering */
+	atomic_ullong records_in;       /* records appended over HTTP */
+};
+
+/* Who is asking, once authenticated. */
+struct who {
+	int authed;                     /* 1 session, 2 bearer token */
+	int role;                       /* enum auth_role */
+	char login[65];
+	char csrf[64];
+};
+
+struct req {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *url;
+	struct buf body;
+	int too_big;                    /* the body passed max_body */
+	char addr[64];                  /* client address */
+	struct who who;
+	int64_t start_us;
+	unsigned status;                /* what was answered */
+	size_t sent;                    /* bytes of the answer body */
+};
+
+/* The node for reading on this thread (own SQLite connection). */
+struct node *srv_reader(struct server *s);
+
+/* Answers. Each queues the response and returns MHD_YES or MHD_NO. */
+enum MHD_Result reply_json(struct req *r, unsigned status, json_t *j,
+    const char *type);
+enum MHD_Result reply_text(struct req *r, unsigned status,
+    const char *type, const char *text, size_t len);
+enum MHD_Result reply_error(struct req *r, unsigned status,
+    const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* The error of a diagnostic, with the status of its code. */
+enum MHD_Result reply_diag(struct req *r, const struct dib_diag *d);
+enum MHD_Result reply_empty(struct req *r, unsigned status);
+enum MHD_Result queue(struct req *r, unsigned status,
+    struct MHD_Response *resp);
+
+/* A query parameter or header, or NULL. */
+const char *req_arg(struct req *r, const char *name);
+const char *req_header(struct req *r, const char *name);
+
+/* The API: route one complete request. */
+enum MHD_Result api_dispatch(struct req *r);
+
+/* Audit through the writer; never fails the request. */
+void api_audit(struct req *r, const char *action, const char *target,
+    const char *result, const char *detail);
+
+#endif

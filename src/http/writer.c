@@ -1,0 +1,150 @@
+/*
+** Group commit: the writer takes every job queued, runs each in its own
+** savepoint (a failing job rolls back alone), commits once, then wakes
+** all their callers.
+*/
+#include "http/writer.h"
+
+#include <string.h>
+
+#include "node/node.h"
+#include "store/store.h"
+
+#define BATCH_MAX 256   /* jobs in one transaction */
+
+struct writer_job {
+	writer_fn fn;
+	void *arg;
+	int rc;
+	int finished;
+	struct dib_diag d;
+	struct writer_job *next;
+};
+
+static void
+run_batch(struct writer *w, struct writer_job *jobs)
+{
+	struct store *s = w->node->store;
+	struct writer_job *j;
+	struct dib_diag d;
+	int rc;
+
+	if ((rc = store_begin(s, &d)) != 0) {
+		for (j = jobs; j; j = j->next) {
+			j->rc = rc;
+			j->d = d;
+		}
+		return;
+	}
+	for (j = jobs; j; j = j->next) {
+		dib_diag_clear(&j->d);
+		if (sqlite3_exec(s->db, "SAVEPOINT job", NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+			j->rc = store_dberr(s, &j->d, "writer");
+			continue;
+		}
+		j->rc = j->fn(w->node, j->arg, &j->d);
+		if (j->rc != 0) {
+			sqlite3_exec(s->db, "ROLLBACK TO job", NULL, NULL, NULL);
+			store_cache_reset(s);
+		}
+		sqlite3_exec(s->db, "RELEASE job", NULL, NULL, NULL);
+		w->jobs++;
+	}
+	if ((rc = store_commit(s, &d)) != 0) {
+		store_rollback(s);
+		for (j = jobs; j; j = j->next)
+			if (j->rc == 0) {
+				j->rc = rc;
+				j->d = d;
+			}
+		return;
+	}
+	w->commits++;
+}
+
+static void *
+loop(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct writer_job *batch, *j;
+		int n = 0;
+
+		while (w->head == NULL && !w->stop)
+			pthread_cond_wait(&w->work, &w->mu);
+		if (w->head == NULL && w->stop)
+			break;
+		/* Take up to BATCH_MAX jobs; the rest wait for the next. */
+		batch = w->head;
+		for (j = batch; j->next && ++n < BATCH_MAX; j = j->next)
+			;
+		w->head = j->next;
+		if (w->head == NULL)
+			w->tail = NULL;
+		j->next = NULL;
+		pthread_mutex_unlock(&w->mu);
+		run_batch(w, batch);
+		pthread_mutex_lock(&w->mu);
+		for (j = batch; j; j = j->next)
+			j->finished = 1;
+		pthread_cond_broadcast(&w->done);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int
+writer_start(struct writer *w, struct node *n, struct dib_diag *d)
+{
+	memset(w, 0, sizeof *w);
+	w->node = n;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->done, NULL);
+	if (pthread_create(&w->thread, NULL, loop, w) != 0)
+		return dib_fail(d, DIB_ENOMEM, "", "cannot start the writer");
+	return DIB_OK;
+}
+
+int
+writer_run(struct writer *w, writer_fn fn, void *arg, struct dib_diag *d)
+{
+	struct writer_job job;
+
+	memset(&job, 0, sizeof job);
+	job.fn = fn;
+	job.arg = arg;
+	pthread_mutex_lock(&w->mu);
+	if (w->stop) {
+		pthread_mutex_unlock(&w->mu);
+		return dib_fail(d, DIB_EIO, "", "the server is stopping");
+	}
+	if (w->tail)
+		w->tail->next = &job;
+	else
+		w->head = &job;
+	w->tail = &job;
+	pthread_cond_signal(&w->work);
+	while (!job.finished)
+		pthread_cond_wait(&w->done, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	if (job.rc != 0 && d != NULL)
+		*d = job.d;
+	return job.rc;
+}
+
+void
+writer_stop(struct writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->done);
+}

@@ -1,0 +1,44 @@
+/*
+** The single writer: one thread owns the node's write connection and runs
+** the jobs that request threads hand it, many per transaction (group
+** commit). A job's caller is answered only after that transaction's
+** commit, so an acknowledged write is durable.
+*/
+#ifndef DIB_WRITER_H
+#define DIB_WRITER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct node;
+
+/* A unit of work: runs inside the writer's transaction (a savepoint). */
+typedef int (*writer_fn)(struct node *n, void *arg, struct dib_diag *d);
+
+struct writer_job;
+
+struct writer {
+	struct node *node;              /* owned by the writer thread */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work;            /* jobs queued or stop */
+	pthread_cond_t done;            /* a batch finished */
+	struct writer_job *head, *tail; /* queued jobs */
+	int stop;
+	uint64_t commits;               /* transactions committed */
+	uint64_t jobs;                  /* jobs run */
+};
+
+/* Start the writer thread on node n. */
+int writer_start(struct writer *w, struct node *n, struct dib_diag *d);
+
+/* Run fn(node, arg) in the writer; wait for its commit. Thread-safe. */
+int writer_run(struct writer *w, writer_fn fn, void *arg,
+    struct dib_diag *d);
+
+/* Finish the queued jobs, stop the thread. The node stays open. */
+void writer_stop(struct writer *w);
+
+#endif
