@@ -39,11 +39,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    strcmp(back.category, r.category) != 0 ||
 			    back.geom != r.geom)
 				abort();
+			record_clear(&back);
 			record_clear(&r);
 		}
 		json_decref(j);
 	}
 	record_parse_body(data, size, &back, &d);
+	record_clear(&back);
 	log_header_decode(data, size, &h);
 	if (size < sizeof text) {
 		memcpy(text, data, size);

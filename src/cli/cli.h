@@ -42,10 +42,31 @@ int cli_wants_help(int argc, char **argv);
 */
 int cli_node(int argc, char **argv);    /* init, node show */
 int cli_init(int argc, char **argv);
+int cli_serve(int argc, char **argv);
 int cli_model(int argc, char **argv);
 int cli_record(int argc, char **argv);
 int cli_log(int argc, char **argv);
 int cli_geo(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+int cli_user(int argc, char **argv);    /* user add|passwd|... */
+int cli_token(int argc, char **argv);   /* token create|list|revoke */
+int cli_audit(int argc, char **argv);   /* audit verify|list */
+
+struct store;
+
+/*
+** A write from the command line and its audit row (actor "cli:<unix
+** user>"), in one transaction: fn(s, arg, d) runs inside it, then the
+** row with target and detail as they are after fn (fn may fill them in
+** through arg). On failure all is rolled back and a "failed" row is
+** appended on its own. 0 or the error, in d.
+*/
+int cli_audited(struct store *s, int (*fn)(struct store *, void *,
+    struct dib_diag *), void *arg, const char *action, const char *target,
+    const char *detail, struct dib_diag *d);
+
+/* Append a "failed" audit row with why's message (errors ignored). */
+void cli_audit_failed(struct store *s, const char *action,
+    const char *target, const struct dib_diag *why);
 
 #endif

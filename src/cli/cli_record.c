@@ -34,7 +34,8 @@ static const char usage_text[] =
     "  add --json FILE|-        one record, an array, or {\"records\":[...]}\n"
     "  get ID [--json] [--lang fr|en]\n"
     "  list [--bbox W,S,E,N] [--from TIME] [--to TIME] [--category PREFIX]\n"
-    "       [--limit N] [--format table|geojson|csv] [--lang fr|en]\n"
+    "       [--text WORDS] [--limit N] [--format table|geojson|csv]\n"
+    "       [--lang fr|en]\n"
     "  supersede ID [the options of add: what is not given is kept]\n"
     "  retract ID --reason TEXT\n"
     "\n"
@@ -46,7 +47,7 @@ enum {
 	OPT_DIR = 256, OPT_CATEGORY, OPT_AT, OPT_LAT, OPT_LON, OPT_MGRS,
 	OPT_COORDS, OPT_GEOMETRY, OPT_AUDIENCE, OPT_ATTR, OPT_PRECEDENCE,
 	OPT_PATROL, OPT_JSON, OPT_BBOX, OPT_FROM, OPT_TO, OPT_FORMAT,
-	OPT_LIMIT, OPT_REASON, OPT_LANG, OPT_HELP
+	OPT_LIMIT, OPT_REASON, OPT_LANG, OPT_TEXT, OPT_HELP
 };
 
 static const struct option opts[] = {
@@ -70,6 +71,7 @@ static const struct option opts[] = {
 	{"limit", required_argument, NULL, OPT_LIMIT},
 	{"reason", required_argument, NULL, OPT_REASON},
 	{"lang", required_argument, NULL, OPT_LANG},
+	{"text", required_argument, NULL, OPT_TEXT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0}
 };
@@ -80,7 +82,7 @@ static const struct option opts[] = {
 struct args {
 	const char *dir, *category, *at, *lat, *lon, *mgrs, *coords;
 	const char *geometry, *audience, *precedence, *patrol, *json;
-	const char *bbox, *from, *to, *format, *limit, *reason, *lang;
+	const char *bbox, *from, *to, *format, *limit, *reason, *lang, *text;
 	int json_flag;
 	const char *attrs[MAX_ATTRS];
 	int nattrs;
@@ -119,6 +121,7 @@ parse_args(int argc, char **argv, struct args *a)
 		case OPT_LIMIT: a->limit = optarg; break;
 		case OPT_REASON: a->reason = optarg; break;
 		case OPT_LANG: a->lang = optarg; break;
+		case OPT_TEXT: a->text = optarg; break;
 		case OPT_ATTR:
 			if (a->nattrs == MAX_ATTRS)
 				return cli_usage_error("too many --attr");
@@ -770,6 +773,11 @@ parse_list_query(const struct args *a, struct store_query *q,
 		q->limit = (size_t)v;
 	}
 	q->category = a->category;
+	if (a->text != NULL && (strlen(a->text) > 200 ||
+	    !util_utf8_valid(a->text, strlen(a->text))))
+		return dib_fail(d, DIB_EINVAL, "text", "must be valid UTF-8 of "
+		    "at most 200 bytes");
+	q->text = a->text;
 	return DIB_OK;
 }
 

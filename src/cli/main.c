@@ -19,6 +19,9 @@ static const struct {
 	{"log", cli_log, "verify signed logs and projections"},
 	{"geo", cli_geo, "convert coordinates (DD, DMS, UTM, MGRS)"},
 	{"demo", cli_demo, "seed a node with a synthetic situation"},
+	{"user", cli_user, "add, change, disable, list user accounts"},
+	{"token", cli_token, "create, list, revoke API tokens"},
+	{"audit", cli_audit, "verify and list the audit trail"},
 };
 
 static void

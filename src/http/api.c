@@ -836,3 +836,293 @@ h_list(struct req *r, const char *id)
 	free(hits);
 	return reply_json(r, 200, fc, GEOJSON);
 }
+
+/* -- CSV export, streamed: one row at a time from its own connection -- */
+
+struct csv_stream {
+	struct store *store;
+	struct node node;               /* the reader, on that connection */
+	struct store_query q;
+	char *category;                 /* owned copies of the parameters */
+	struct store_iter *it;
+	struct buf row;
+	size_t pos;                     /* sent of row */
+	int header_sent, done;
+};
+
+static ssize_t
+csv_more(void *cls, uint64_t offset, char *out, size_t max)
+{
+	struct csv_stream *c = cls;
+	size_t n;
+
+	(void)offset;
+	while (c->pos >= c->row.len) {
+		struct store_hit h;
+		json_t *j;
+		int rc;
+
+		buf_reset(&c->row);
+		c->pos = 0;
+		if (!c->header_sent) {
+			buf_adds(&c->row, node_csv_header);
+			c->header_sent = 1;
+			break;
+		}
+		if (c->done)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		if ((rc = store_iter_next(c->it, &h)) <= 0) {
+			c->done = 1;
+			if (rc < 0)
+				return MHD_CONTENT_READER_END_WITH_ERROR;
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		}
+		if ((j = node_record_json(&c->node, h.log, h.seq, "current")) ==
+		    NULL)
+			continue;
+		node_csv_row(j, &c->row);
+		json_decref(j);
+	}
+	n = c->row.len - c->pos < max ? c->row.len - c->pos : max;
+	memcpy(out, c->row.p + c->pos, n);
+	c->pos += n;
+	return (ssize_t)n;
+}
+
+static void
+csv_free(void *cls)
+{
+	struct csv_stream *c = cls;
+
+	store_iter_close(c->it);
+	store_close(c->store);
+	buf_free(&c->row);
+	free(c->category);
+	free(c);
+}
+
+static enum MHD_Result
+h_csv(struct req *r, const char *id)
+{
+	struct node *n = srv_reader(r->srv);
+	struct csv_stream *c;
+	struct MHD_Response *resp;
+	struct dib_diag d;
+	size_t limit;
+
+	(void)id;
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return reply_error(r, 503, "no_memory", "", "out of memory");
+	buf_init(&c->row, 64 * 1024 * 1024);
+	if (parse_query(r, &c->q, &limit, &d) != 0) {
+		csv_free(c);
+		return reply_diag(r, &d);
+	}
+	if (c->q.category != NULL)
+		c->category = strdup(c->q.category);
+	c->q.category = c->category;
+	c->q.text = NULL;
+	if (store_open(r->srv->dbpath, 0, &c->store, &d) != 0 ||
+	    store_iter_open(c->store, &c->q, &c->it, &d) != 0) {
+		csv_free(c);
+		return reply_diag(r, &d);
+	}
+	c->node = *n;
+	c->node.store = c->store;
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+	    csv_more, c, csv_free);
+	if (resp == NULL) {
+		csv_free(c);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type",
+	    "text/csv; charset=utf-8");
+	MHD_add_response_header(resp, "Content-Disposition",
+	    "attachment; filename=\"diboli-records.csv\"");
+	api_audit(r, "records.export", "csv", "ok", r->url);
+	return queue(r, 200, resp);
+}
+
+/* -- audit -- */
+
+static enum MHD_Result
+h_audit(struct req *r, const char *id)
+{
+	struct node *n = srv_reader(r->srv);
+	struct audit_query q;
+	struct dib_diag d;
+	const char *v;
+	json_t *rows;
+
+	(void)id;
+	memset(&q, 0, sizeof q);
+	q.limit = PAGE_DEFAULT;
+	if ((v = req_arg(r, "limit")) != NULL) {
+		char *end;
+		long k = strtol(v, &end, 10);
+
+		if (*v == '\0' || *end != '\0' || k < 1 || k > PAGE_MAX)
+			return reply_error(r, 400, "bad_request", "limit", "must "
+			    "be a whole number from 1 to %d", PAGE_MAX);
+		q.limit = (size_t)k;
+	}
+	if ((v = req_arg(r, "after")) != NULL) {
+		char *end;
+		long long k = strtoll(v, &end, 10);
+
+		if (*v == '\0' || *end != '\0' || k < 0)
+			return reply_error(r, 400, "bad_request", "after", "must "
+			    "be an audit sequence number");
+		q.after_seq = k;
+	}
+	if ((v = req_arg(r, "datetime")) != NULL) {
+		struct store_query t;
+
+		memset(&t, 0, sizeof t);
+		if (parse_datetime(v, &t, &d) != 0)
+			return reply_diag(r, &d);
+		q.has_from = t.has_from;
+		q.from = t.from;
+		q.has_to = t.has_to;
+		q.to = t.to;
+	}
+	q.actor = req_arg(r, "actor");
+	q.action = req_arg(r, "action");
+	if (audit_list(n->store, &q, &rows, &d) != 0)
+		return reply_diag(r, &d);
+	return reply_json(r, 200, json_pack("{s:o}", "events", rows), NULL);
+}
+
+/* ---- routing ---- */
+
+enum { NOAUTH = -1 };
+
+struct route {
+	const char *method;
+	const char *path;       /* "*" matches one segment (a record id) */
+	enum MHD_Result (*fn)(struct req *, const char *);
+	int perm;               /* enum auth_perm, or NOAUTH */
+};
+
+static const struct route routes[] = {
+	{"GET", API "/health", h_health, NOAUTH},
+	{"GET", API "/openapi.json", h_openapi, NOAUTH},
+	{"POST", API "/session", h_login, NOAUTH},
+	{"DELETE", API "/session", h_logout, AUTH_READ},
+	{"GET", API "/session", h_whoami, AUTH_READ},
+	{"GET", API "/node", h_node, AUTH_READ},
+	{"GET", API "/model", h_model, AUTH_READ},
+	{"GET", API "/metrics", h_metrics, AUTH_READ},
+	{"GET", API "/records", h_list, AUTH_READ},
+	{"POST", API "/records", h_create, AUTH_CREATE},
+	{"GET", API "/records.csv", h_csv, AUTH_EXPORT},
+	{"GET", API "/records/*", h_get, AUTH_READ},
+	{"POST", API "/records/*/supersede", h_supersede, AUTH_CHANGE},
+	{"POST", API "/records/*/retract", h_retract, AUTH_CHANGE},
+	{"GET", API "/audit", h_audit, AUTH_AUDIT},
+};
+
+/* Does url match pattern? The "*" segment goes to id. */
+static int
+match(const char *pattern, const char *url, char *id, size_t n)
+{
+	const char *star = strchr(pattern, '*');
+	size_t pre, seg;
+
+	if (star == NULL)
+		return strcmp(pattern, url) == 0;
+	pre = (size_t)(star - pattern);
+	if (strncmp(pattern, url, pre) != 0)
+		return 0;
+	seg = strcspn(url + pre, "/");
+	if (seg == 0 || seg >= n || strcmp(star + 1, url + pre + seg) != 0)
+		return 0;
+	memcpy(id, url + pre, seg);
+	id[seg] = '\0';
+	return 1;
+}
+
+enum MHD_Result
+api_dispatch(struct req *r)
+{
+	const struct route *rt = NULL;
+	struct dib_diag d;
+	char id[80] = "", allow[64] = "";
+	size_t i;
+	int path_known = 0;
+
+	dib_diag_clear(&d);
+	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		char tmp[80];
+
+		if (!match(routes[i].path, r->url, tmp, sizeof tmp))
+			continue;
+		path_known = 1;
+		if (strlen(allow) + 8 < sizeof allow)
+			snprintf(allow + strlen(allow), sizeof allow -
+			    strlen(allow), "%s%s", allow[0] ? ", " : "",
+			    routes[i].method);
+		if (strcmp(routes[i].method, r->method) == 0 ||
+		    (strcmp(r->method, "HEAD") == 0 &&
+		    strcmp(routes[i].method, "GET") == 0)) {
+			rt = &routes[i];
+			memcpy(id, tmp, sizeof id);
+			break;
+		}
+	}
+	if (rt == NULL && path_known) {
+		struct MHD_Response *resp;
+		json_t *e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+		    "method_not_allowed", "message", "this method is not "
+		    "allowed here", "field", "");
+		char *text = json_dumps(e, JSON_COMPACT);
+
+		json_decref(e);
+		if (text == NULL)
+			return MHD_NO;
+		resp = MHD_create_response_from_buffer(strlen(text), text,
+		    MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(resp, "Allow", allow);
+		MHD_add_response_header(resp, "Content-Type",
+		    "application/json; charset=utf-8");
+		return queue(r, 405, resp);
+	}
+	if (rt == NULL)
+		return reply_error(r, 404, "not_found", "", "no such resource: "
+		    "%.100s", r->url);
+	if (srv_reader(r->srv) == NULL)
+		return reply_error(r, 503, "unavailable", "", "the database "
+		    "cannot be opened now");
+	if (authenticate(r, srv_reader(r->srv), &d) != 0) {
+		api_audit(r, "auth", r->url, "failed", d.msg);
+		return reply_error(r, 401, "unauthenticated", d.field, "%s",
+		    d.msg[0] ? d.msg : "the session or token is not valid");
+	}
+	if (rt->perm == NOAUTH)
+		return rt->fn(r, id);
+	if (!r->who.authed)
+		return reply_error(r, 401, "unauthenticated", "", "log in "
+		    "(POST " API "/session) or send a bearer token");
+	if (!auth_allowed(r->who.role, rt->perm)) {
+		api_audit(r, "authz", r->url, "denied", auth_perm_name(rt->perm));
+		return reply_error(r, 403, "forbidden", "", "the role %s may not "
+		    "do this (%s)", auth_role_name(r->who.role),
+		    auth_perm_name(rt->perm));
+	}
+	/* A write with a session cookie must carry its CSRF token. */
+	if (r->who.authed == 1 && strcmp(r->method, "GET") != 0 &&
+	    strcmp(r->method, "HEAD") != 0) {
+		struct auth_session s;
+		const char *t = req_header(r, "X-CSRF-Token");
+
+		memset(&s, 0, sizeof s);
+		snprintf(s.csrf, sizeof s.csrf, "%s", r->who.csrf);
+		if (t == NULL || !auth_csrf_ok(&s, t)) {
+			api_audit(r, "csrf", r->url, "denied", "");
+			return reply_error(r, 403, "csrf", "X-CSRF-Token",
+			    "missing or wrong CSRF token (take it from POST "
+			    API "/session)");
+		}
+	}
+	return rt->fn(r, id);
+}

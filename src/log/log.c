@@ -522,6 +522,7 @@ verify_projection(struct store *s, struct log_verify_report *rep,
 		rc = store_project(m, STORE_ENTRY_LOG(k), STORE_ENTRY_SEQ(k),
 		    &r, 0, d);
 		r.body = NULL;
+		record_clear(&r);
 		if (rc != 0)
 			goto out;
 	}

@@ -18,8 +18,32 @@ record_clear(struct record *r)
 	if (r == NULL)
 		return;
 	free(r->body);
+	free(r->text);
 	r->body = NULL;
+	r->text = NULL;
 	r->body_len = 0;
+}
+
+/* The string values of attrs, one a line, for the full-text index. */
+static char *
+text_of(const json_t *attrs)
+{
+	const char *key;
+	json_t *v;
+	struct buf b;
+
+	buf_init(&b, RECORD_MAX_BODY);
+	json_object_foreach((json_t *)attrs, key, v)
+		if (json_is_string(v)) {
+			if (b.len)
+				buf_addc(&b, '\n');
+			buf_adds(&b, json_string_value(v));
+		}
+	if (b.len == 0 || b.oom) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
 }
 
 /* ---- geometry ---- */
@@ -532,6 +556,7 @@ record_from_json(const struct model *m, const json_t *in,
 		goto out;
 	}
 	r->body = (unsigned char *)buf_detach(&b, &r->body_len);
+	r->text = attrs ? text_of(attrs) : NULL;
 out:
 	json_decref(made);
 	buf_free(&b);
@@ -636,6 +661,8 @@ record_parse_body(const unsigned char *body, size_t len, struct record *r,
 		goto out;
 	if (r->category[0] == '\0' && !r->has_retracts)
 		rc = dib_fail(d, DIB_EINVAL, "category", "missing");
+	else if (json_is_object(json_object_get(j, "attributes")))
+		r->text = text_of(json_object_get(j, "attributes"));
 out:
 	json_decref(j);
 	return rc;

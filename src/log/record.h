@@ -47,9 +47,12 @@ struct record {
 	char audience[UTIL_AUDIENCE_LEN]; /* its log's audience */
 	unsigned char *body;            /* encoded bytes, owned, may be NULL */
 	size_t body_len;
+	char *text;                     /* its words for full-text search:
+	                                 * string attribute values, owned,
+	                                 * NULL if none */
 };
 
-/* Release the body of r (not r itself). Accepts NULL. */
+/* Release the body and text of r (not r itself). Accepts NULL. */
 void record_clear(struct record *r);
 
 /*

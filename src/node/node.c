@@ -14,6 +14,8 @@
 
 #include <sodium.h>
 
+#include "audit/audit.h"
+#include "auth/auth.h"
 #include "geo/geo.h"
 #include "log/record.h"
 #include "model/model.h"
@@ -129,7 +131,8 @@ node_init(const char *dir, const char *nation, const char *name,
 	made_db = 1;
 	if ((rc = store_open(db, 1, &s, d)) != 0)
 		goto out;
-	if ((rc = store_begin(s, d)) != 0)
+	if ((rc = store_begin(s, d)) != 0 ||
+	    (rc = auth_schema(s, d)) != 0 || (rc = audit_schema(s, d)) != 0)
 		goto out;
 	util_hex(pk, 32, hex);
 	util_time_format(util_now_ms(), ts, sizeof ts);
@@ -242,7 +245,9 @@ node_open(const char *dir, struct node **out, struct dib_diag *d)
 		goto fail;
 	}
 	if ((rc = load_key(n, d)) != 0 ||
-	    (rc = store_open(db, 0, &n->store, d)) != 0)
+	    (rc = store_open(db, 0, &n->store, d)) != 0 ||
+	    (rc = auth_schema(n->store, d)) != 0 ||
+	    (rc = audit_schema(n->store, d)) != 0)
 		goto fail;
 	store_meta_get(n->store, "nation", n->nation, sizeof n->nation);
 	store_meta_get(n->store, "name", n->name, sizeof n->name);

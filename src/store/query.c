@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/util.h"
 
 #define MAX_ZRANGES 64
@@ -21,11 +22,17 @@ struct hits {
 	size_t n, cap;
 };
 
-/* The category codes a query accepts: all, or those under a prefix. */
+/*
+** What a query keeps besides time and place: the category codes under a
+** prefix (or all), and the entries whose text matches (or all).
+*/
 struct catset {
 	int all;
 	unsigned char *ok;      /* ok[code] */
 	size_t n;
+	int has_text;
+	int64_t *keys;          /* entries matching the text, sorted */
+	size_t nkeys;
 };
 
 static int
@@ -97,6 +104,110 @@ catset_has(const struct catset *cs, int64_t code)
 }
 
 static int
+cmp_key(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+text_has(const struct catset *cs, int64_t k)
+{
+	return !cs->has_text || bsearch(&k, cs->keys, cs->nkeys,
+	    sizeof *cs->keys, cmp_key) != NULL;
+}
+
+/*
+** Length of the UTF-8 character at p that separates words (ASCII other
+** than letters and digits, Latin-1 punctuation and symbols, general
+** punctuation), or 0 for a word character. The index's tokenizer
+** (unicode61) splits there too, so each word of q is one index term.
+*/
+static size_t
+separator(const unsigned char *p)
+{
+	unsigned cp;
+
+	if (*p < 0x80)
+		return ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z')) ? 0 : 1;
+	if ((*p & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
+		cp = (unsigned)(*p & 0x1f) << 6 | (p[1] & 0x3f);
+		return cp >= 0xa0 && cp <= 0xbf ? 2 : 0;
+	}
+	if ((*p & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 &&
+	    (p[2] & 0xc0) == 0x80) {
+		cp = (unsigned)(*p & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 |
+		    (p[2] & 0x3f);
+		return cp >= 0x2000 && cp <= 0x206f ? 3 : 0;
+	}
+	return 0;
+}
+
+static int
+text_make(struct store *s, const char *text, struct catset *cs,
+    struct dib_diag *d)
+{
+	struct buf m;
+	sqlite3_stmt *st = NULL;
+	const char *p = text;
+	size_t cap = 0;
+	int rc = DIB_OK;
+
+	if (text == NULL || *text == '\0')
+		return DIB_OK;
+	cs->has_text = 1;
+	buf_init(&m, 4096);
+	/* Every word, quoted: FTS5 syntax in q is taken literally. */
+	while (*p) {
+		size_t n = 0, sep;
+
+		while (*p && (sep = separator((const unsigned char *)p)) > 0)
+			p += sep;
+		while (p[n] && separator((const unsigned char *)p + n) == 0)
+			n++;
+		if (n == 0)
+			break;
+		if (m.len)
+			buf_addc(&m, ' ');
+		buf_addc(&m, '"');
+		buf_add(&m, p, n);
+		buf_addc(&m, '"');
+		p += n;
+	}
+	if (m.len == 0 || m.oom) {
+		buf_free(&m);
+		return m.oom ? dib_fail(d, DIB_EBADREQ, "q", "too long") :
+		    DIB_OK;
+	}
+	if (sqlite3_prepare_v2(s->db, "SELECT rowid FROM rec_text WHERE "
+	    "rec_text MATCH ?1", -1, &st, NULL) != SQLITE_OK) {
+		buf_free(&m);
+		return store_dberr(s, d, "query");
+	}
+	sqlite3_bind_text(st, 1, m.p, (int)m.len, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (cs->nkeys == cap) {
+			int64_t *nk;
+
+			cap = cap ? cap * 2 : 256;
+			if ((nk = realloc(cs->keys, cap * sizeof *nk)) == NULL) {
+				rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
+				break;
+			}
+			cs->keys = nk;
+		}
+		cs->keys[cs->nkeys++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	buf_free(&m);
+	if (rc == 0 && cs->nkeys > 1)
+		qsort(cs->keys, cs->nkeys, sizeof *cs->keys, cmp_key);
+	return rc;
+}
+
+static int
 newest_first(const void *a, const void *b)
 {
 	const struct store_hit *x = a, *y = b;
@@ -130,6 +241,7 @@ scan(struct store *s, sqlite3_stmt *st, const struct store_query *q,
 
 		if ((q->has_from && t < q->from) || (q->has_to && t > q->to) ||
 		    !catset_has(cs, sqlite3_column_int64(st, 3)) ||
+		    !text_has(cs, sqlite3_column_int64(st, 4)) ||
 		    !after_cursor(q, t, sqlite3_column_blob(st, 0)))
 			continue;
 		if (box != NULL) {
@@ -236,6 +348,7 @@ by_box(struct store *s, const struct store_query *q,
 	sqlite3_bind_double(st, 6, q->n);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (!catset_has(cs, sqlite3_column_int64(st, 3)) ||
+		    !text_has(cs, sqlite3_column_int64(st, 1)) ||
 		    !after_cursor(q, sqlite3_column_int64(st, 2),
 		    sqlite3_column_blob(st, 0)))
 			continue;
@@ -260,7 +373,8 @@ store_query(struct store *s, const struct store_query *q,
 
 	*out = NULL;
 	*count = 0;
-	if ((rc = catset_make(s, q->category, &cs, d)) != 0)
+	if ((rc = catset_make(s, q->category, &cs, d)) != 0 ||
+	    (rc = text_make(s, q->text, &cs, d)) != 0)
 		goto out;
 	if (!q->has_bbox) {
 		rc = by_day(s, q, &cs, &h, d);
@@ -295,6 +409,7 @@ store_query(struct store *s, const struct store_query *q,
 		rc = by_box(s, q, &cs, &h, d);
 out:
 	free(cs.ok);
+	free(cs.keys);
 	if (rc != 0) {
 		free(h.v);
 		return rc;
@@ -328,7 +443,8 @@ store_iter_open(struct store *s, const struct store_query *q,
 		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
 	it->s = s;
 	it->q = q;
-	if ((rc = catset_make(s, q->category, &it->cs, d)) != 0)
+	if ((rc = catset_make(s, q->category, &it->cs, d)) != 0 ||
+	    (rc = text_make(s, q->text, &it->cs, d)) != 0)
 		goto fail;
 	if (q->has_bbox)
 		store_zbox(q->w, q->s, q->e, q->n, it->box);
@@ -363,7 +479,8 @@ store_iter_next(struct store_iter *it, struct store_hit *h)
 		int64_t k = sqlite3_column_int64(it->st, 4);
 
 		if ((q->has_from && t < q->from) || (q->has_to && t > q->to) ||
-		    !catset_has(&it->cs, sqlite3_column_int64(it->st, 3)))
+		    !catset_has(&it->cs, sqlite3_column_int64(it->st, 3)) ||
+		    !text_has(&it->cs, k))
 			continue;
 		if (q->has_bbox) {
 			if (sqlite3_column_type(it->st, 2) != SQLITE_NULL) {
@@ -406,5 +523,6 @@ store_iter_close(struct store_iter *it)
 	sqlite3_finalize(it->st);
 	sqlite3_finalize(it->shape);
 	free(it->cs.ok);
+	free(it->cs.keys);
 	free(it);
 }

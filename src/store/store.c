@@ -69,6 +69,10 @@ static const char schema[] =
     "CREATE VIEW rec AS SELECT e.id, e.k >> 40 AS log, e.k & 1099511627775 "
     "AS seq, c.id AS category, e.prec, e.t, e.day, e.zkey, e.patrol "
     "FROM entries e JOIN categories c ON c.code = e.cat WHERE e.state = 0;\n"
+    /* Words of text attributes, for q=: contentless FTS5 keyed by entry
+     * (every version; queries keep the current ones). */
+    "CREATE VIRTUAL TABLE rec_text USING fts5(body, content='', "
+    "tokenize='unicode61 remove_diacritics 2', detail=none);\n"
     /* Current lines and polygons (few): an R*Tree keyed by entry. */
     "CREATE VIRTUAL TABLE rec_box USING rtree(k, minx, maxx, miny, maxy);\n"
     /* History: what replaced or withdrew a record (kind 1 supersede,
@@ -108,6 +112,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "WHERE state = 0 AND day = ?1",
 	[ST_CAT_FIND] = "SELECT code FROM categories WHERE id = ?1",
 	[ST_CAT_INSERT] = "INSERT INTO categories(id) VALUES(?1)",
+	[ST_TEXT_INSERT] = "INSERT INTO rec_text(rowid, body) VALUES(?1, ?2)",
 };
 
 int

@@ -45,6 +45,7 @@ enum store_stmt {
 	ST_DAYSCAN,
 	ST_CAT_FIND,
 	ST_CAT_INSERT,
+	ST_TEXT_INSERT,
 	ST_COUNT
 };
 

@@ -221,6 +221,19 @@ def test_list_formats():
             "record", "list", "--dir", d, "--format", "csv", "--from",
             "2025-03-03T00:00:00Z", "--to", "2025-03-05T23:59:59Z").out)))
         assert len(rows) == 3
+        add(d, *SIGHT, "--lat", "12.61", "--lon", "-11.41", "--attr",
+            "remarks=Pirogues aperçues près du gué de Satadougou, n°4 "
+            "« l’équipe »")
+        rows = list(csv.DictReader(io.StringIO(ok(
+            "record", "list", "--dir", d, "--format", "csv", "--text",
+            "apercues GUE").out)))
+        assert len(rows) == 1 and "Satadougou" in rows[0]["attributes"]
+        assert ok("record", "list", "--dir", d, "--format", "csv",
+                  "--text", "pirogues absentes").out.count("\n") == 1
+        for q in ["n°4", "«équipe»", "l’équipe", "\"gué\" OR x*", "AND"]:
+            r = ok("record", "list", "--dir", d, "--format", "csv",
+                   "--text", q)
+            assert r.out.count("\n") in (1, 2), (q, r)
         t = ok("record", "list", "--dir", d, "--category", "security").out
         assert "Observation d'un groupe armé" in t
         assert "Arrêt" not in t

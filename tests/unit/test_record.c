@@ -87,6 +87,8 @@ test_encode_roundtrip(void **state)
 	assert_int_equal(back.t, r.t);
 	assert_int_equal(back.prec, r.prec);
 	assert_true(back.lon == r.lon && back.lat == r.lat);
+	assert_string_equal(back.text, r.text);
+	record_clear(&back);
 	record_clear(&r);
 }
 
@@ -186,6 +188,7 @@ test_retraction(void **state)
 	assert_int_equal(record_parse_body(r.body, r.body_len, &back, &d), 0);
 	assert_true(back.has_retracts);
 	assert_memory_equal(back.retracts, old, 16);
+	record_clear(&back);
 	record_clear(&r);
 	assert_int_equal(record_retraction(old, "", "SN", 0, &r, &d),
 	    DIB_EINVAL);
@@ -209,9 +212,11 @@ test_parse_body_rejects(void **state)
 	int i;
 
 	(void)state;
-	for (i = 0; bad[i]; i++)
+	for (i = 0; bad[i]; i++) {
 		assert_int_not_equal(record_parse_body((const unsigned char *)
 		    bad[i], strlen(bad[i]), &r, &d), 0);
+		record_clear(&r);
+	}
 	/* An unknown category from a partner is kept. */
 	const char *partner = "{\"id\":\"0195224a-3c00-7d1e-8f00-"
 	    "0123456789ab\",\"category\":\"mr.future.thing\",\"observed_at\":"
@@ -220,6 +225,7 @@ test_parse_body_rejects(void **state)
 	assert_int_equal(record_parse_body((const unsigned char *)partner,
 	    strlen(partner), &r, &d), 0);
 	assert_string_equal(r.category, "mr.future.thing");
+	record_clear(&r);
 }
 
 int
