@@ -26,6 +26,14 @@ deps:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@if [ -f package.json ]; then \
+	  if ! command -v npm >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	  fi; \
+	  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then \
+	    npm ci --no-audit --no-fund --loglevel=error && touch node_modules; \
+	  fi; \
+	fi
 
 $(BUILD)/Makefile: CMakeLists.txt
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDIBOLI_WERROR=ON
@@ -41,6 +49,7 @@ build-asan: deps
 # Unit tests, the same under ASan+UBSan, fuzz replays, CLI integration.
 check: build build-asan
 	./tools/checksrc
+	@if [ -x tools/lint-openapi ]; then ./tools/lint-openapi; fi
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -80,6 +89,7 @@ demo: build
 	@echo
 	@echo "Demo nodes are in $(DEMO_DIR)/sn and $(DEMO_DIR)/ml; try:"
 	@echo "  $(BUILD)/diboli record list --dir $(DEMO_DIR)/sn --category security --limit 20"
+	@if [ -z "$(DEMO_NO_SERVE)" ]; then ./tools/demo-serve $(BUILD)/diboli $(DEMO_DIR); fi
 
 bench: build
 	@mkdir -p bench/results

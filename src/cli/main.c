@@ -13,6 +13,7 @@ static const struct {
 	const char *help;
 } nouns[] = {
 	{"init", cli_init, "create a node's data directory"},
+	{"serve", cli_serve, "serve the node's HTTP API"},
 	{"node", cli_node, "show the node's identity and counts"},
 	{"model", cli_model, "show or load the data model"},
 	{"record", cli_record, "add, get, list, supersede, retract records"},

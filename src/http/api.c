@@ -767,33 +767,49 @@ h_retract(struct req *r, const char *id)
 
 /* -- records: reads -- */
 
-/* The request's URL with cursor replaced, for a "next" link. */
+/* Percent-encode s for a query string. */
+static void
+url_escape(struct buf *b, const char *s)
+{
+	static const char hx[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~,:", c) != NULL) {
+			buf_addc(b, (char)c);
+		} else {
+			buf_addc(b, '%');
+			buf_addc(b, hx[c >> 4]);
+			buf_addc(b, hx[c & 15]);
+		}
+	}
+}
+
+/* The request's query with the cursor moved on, for a "next" link. */
 static void
 next_link(struct req *r, const struct store_hit *last, size_t limit,
-    char *out, size_t n)
+    struct buf *b)
 {
 	static const char *const keep[] = {"bbox", "datetime", "category",
 	    "q", NULL};
 	char hex[33];
-	size_t len;
 	int i;
 
-	len = (size_t)snprintf(out, n, API "/records?");
-	for (i = 0; keep[i] && len < n; i++) {
+	buf_adds(b, API "/records?");
+	for (i = 0; keep[i]; i++) {
 		const char *v = req_arg(r, keep[i]);
-		char *e;
 
 		if (v == NULL)
 			continue;
-		e = MHD_http_unescape_copy(v);
-		len += (size_t)snprintf(out + len, n - len, "%s=%s&", keep[i],
-		    e ? e : "");
-		free(e);
+		buf_printf(b, "%s=", keep[i]);
+		url_escape(b, v);
+		buf_addc(b, '&');
 	}
 	util_hex(last->id, 16, hex);
-	if (len < n)
-		snprintf(out + len, n - len, "limit=%zu&cursor=%lld_%s", limit,
-		    (long long)last->t, hex);
+	buf_printf(b, "limit=%zu&cursor=%lld_%s", limit, (long long)last->t,
+	    hex);
 }
 
 static enum MHD_Result
@@ -826,12 +842,14 @@ h_list(struct req *r, const char *id)
 	    (json_int_t)json_array_size(features), "timeStamp",
 	    util_time_format(util_now_ms(), ts, sizeof ts), "links");
 	if (count > limit) {
-		char link[2048];
+		struct buf link;
 
-		next_link(r, &hits[limit - 1], limit, link, sizeof link);
+		buf_init(&link, 8192);
+		next_link(r, &hits[limit - 1], limit, &link);
 		json_array_append_new(json_object_get(fc, "links"), json_pack(
 		    "{s:s, s:s, s:s}", "rel", "next", "type", GEOJSON, "href",
-		    link));
+		    link.p ? link.p : ""));
+		buf_free(&link);
 	}
 	free(hits);
 	return reply_json(r, 200, fc, GEOJSON);

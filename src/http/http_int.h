@@ -43,7 +43,7 @@ struct who {
 	int authed;                     /* 1 session, 2 bearer token */
 	int role;                       /* enum auth_role */
 	char login[65];
-	char csrf[64];
+	char csrf[44];                  /* AUTH_TOKEN_LEN + 1 */
 };
 
 struct req {
