@@ -528,7 +528,6 @@ json_t *
 node_record_json(struct node *n, int64_t log, int64_t seq, const char *status)
 {
 	sqlite3_stmt *st = store_stmt(n->store, ST_ENTRY_GET);
-	sqlite3_stmt *ls = NULL;
 	json_t *j = NULL, *aud, *g;
 	char hex[65];
 
@@ -536,17 +535,15 @@ node_record_json(struct node *n, int64_t log, int64_t seq, const char *status)
 		return NULL;
 	sqlite3_bind_int64(st, 1, STORE_ENTRY_KEY(log, seq));
 	if (sqlite3_step(st) == SQLITE_ROW)
-		j = json_loadb(sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+		util_json_parse(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), "record", &j, NULL);
 	sqlite3_reset(st);
 	if (j == NULL)
 		return NULL;
-	if (sqlite3_prepare_v2(n->store->db, "SELECT o.pubkey, o.nation, "
-	    "o.name, l.audience FROM logs l JOIN origins o ON o.id = l.origin "
-	    "WHERE l.id = ?1", -1, &ls, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(ls, 1, log);
-		if (sqlite3_step(ls) == SQLITE_ROW) {
-			const char *a = (const char *)sqlite3_column_text(ls, 3);
+	if ((st = store_stmt(n->store, ST_LOG_INFO)) != NULL) {
+		sqlite3_bind_int64(st, 1, log);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const char *a = (const char *)sqlite3_column_text(st, 3);
 
 			aud = json_array();
 			for (; a && a[0] && a[1]; a += a[2] ? 3 : 2) {
@@ -555,14 +552,14 @@ node_record_json(struct node *n, int64_t log, int64_t seq, const char *status)
 					break;
 			}
 			json_object_set_new(j, "audience", aud);
-			util_hex(sqlite3_column_blob(ls, 0), 32, hex);
+			util_hex(sqlite3_column_blob(st, 0), 32, hex);
 			json_object_set_new(j, "origin", json_pack(
 			    "{s:s, s:s, s:s}", "node", hex, "nation",
-			    (const char *)sqlite3_column_text(ls, 1), "name",
-			    (const char *)sqlite3_column_text(ls, 2)));
+			    (const char *)sqlite3_column_text(st, 1), "name",
+			    (const char *)sqlite3_column_text(st, 2)));
 		}
+		sqlite3_reset(st);
 	}
-	sqlite3_finalize(ls);
 	json_object_set_new(j, "seq", json_integer(seq));
 	json_object_set_new(j, "status", json_string(status));
 	g = json_object_get(j, "geometry");

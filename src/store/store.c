@@ -113,6 +113,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CAT_FIND] = "SELECT code FROM categories WHERE id = ?1",
 	[ST_CAT_INSERT] = "INSERT INTO categories(id) VALUES(?1)",
 	[ST_TEXT_INSERT] = "INSERT INTO rec_text(rowid, body) VALUES(?1, ?2)",
+	[ST_LOG_INFO] = "SELECT o.pubkey, o.nation, o.name, l.audience FROM "
+	    "logs l JOIN origins o ON o.id = l.origin WHERE l.id = ?1",
 };
 
 int

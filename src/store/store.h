@@ -46,6 +46,7 @@ enum store_stmt {
 	ST_CAT_FIND,
 	ST_CAT_INSERT,
 	ST_TEXT_INSERT,
+	ST_LOG_INFO,
 	ST_COUNT
 };
 
