@@ -246,6 +246,7 @@ node_open(const char *dir, struct node **out, struct dib_diag *d)
 	}
 	if ((rc = load_key(n, d)) != 0 ||
 	    (rc = store_open(db, 0, &n->store, d)) != 0 ||
+	    (rc = store_exec(n->store, "PRAGMA cache_size=-16000", d)) != 0 ||
 	    (rc = auth_schema(n->store, d)) != 0 ||
 	    (rc = audit_schema(n->store, d)) != 0)
 		goto fail;

@@ -161,8 +161,10 @@ store_open(const char *path, int create, struct store **out,
 	if (strcmp(path, ":memory:") != 0 &&
 	    (rc = store_exec(s, "PRAGMA journal_mode=WAL", d)) != 0)
 		goto fail;
+	/* A small page cache per connection (readers are many); the node's
+	 * writing connection takes a bigger one (node_open). */
 	if ((rc = store_exec(s, "PRAGMA synchronous=FULL;"
-	    "PRAGMA foreign_keys=ON;PRAGMA cache_size=-32000;"
+	    "PRAGMA foreign_keys=ON;PRAGMA cache_size=-2000;"
 	    "PRAGMA temp_store=MEMORY", d)) != 0)
 		goto fail;
 	if (create) {
