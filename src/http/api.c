@@ -170,7 +170,7 @@ parse_datetime(const char *s, struct store_query *q, struct dib_diag *d)
 
 	if (slash == NULL) {
 		if (util_time_parse(s, &q->from, "datetime", d) != 0)
-			return DIB_EBADREQ;
+			return d->code = DIB_EBADREQ;
 		q->to = q->from;
 		q->has_from = q->has_to = 1;
 		return DIB_OK;
@@ -181,12 +181,12 @@ parse_datetime(const char *s, struct store_query *q, struct dib_diag *d)
 	snprintf(b, sizeof b, "%s", slash + 1);
 	if (strcmp(a, "..") != 0 && a[0] != '\0') {
 		if (util_time_parse(a, &q->from, "datetime", d) != 0)
-			return DIB_EBADREQ;
+			return d->code = DIB_EBADREQ;
 		q->has_from = 1;
 	}
 	if (strcmp(b, "..") != 0 && b[0] != '\0') {
 		if (util_time_parse(b, &q->to, "datetime", d) != 0)
-			return DIB_EBADREQ;
+			return d->code = DIB_EBADREQ;
 		q->has_to = 1;
 	}
 	if (!q->has_from && !q->has_to)
@@ -216,7 +216,7 @@ parse_cursor(const char *s, struct store_query *q, struct dib_diag *d)
 }
 
 static const char *const list_args[] = {"bbox", "datetime", "category",
-    "q", "limit", "cursor", "f", NULL};
+    "q", "limit", "cursor", NULL};
 
 static enum MHD_Result
 count_unknown(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -746,8 +746,27 @@ h_change(struct req *r, const char *id, int retract)
 		ret = reply_diag(r, &d);
 		goto out;
 	}
-	ret = reply_json(r, 201, json_pack("{s:s}", "id",
-	    util_uuid_format(c.id, txt)), NULL);
+	{
+		struct MHD_Response *resp;
+		char loc[80], *text;
+		json_t *o = json_pack("{s:s}", "id", util_uuid_format(c.id,
+		    txt));
+
+		text = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+		if (text == NULL) {
+			ret = MHD_NO;
+			goto out;
+		}
+		r->sent = strlen(text);
+		resp = MHD_create_response_from_buffer(r->sent, text,
+		    MHD_RESPMEM_MUST_FREE);
+		snprintf(loc, sizeof loc, API "/records/%s", txt);
+		MHD_add_response_header(resp, "Content-Type",
+		    "application/json; charset=utf-8");
+		MHD_add_response_header(resp, "Location", loc);
+		ret = queue(r, 201, resp);
+	}
 out:
 	json_decref(j);
 	return ret;
@@ -861,7 +880,8 @@ struct csv_stream {
 	struct store *store;
 	struct node node;               /* the reader, on that connection */
 	struct store_query q;
-	char *category;                 /* owned copies of the parameters */
+	size_t limit, rows;             /* at most limit rows (0: all) */
+	char *category, *text;          /* owned copies of the parameters */
 	struct store_iter *it;
 	struct buf row;
 	size_t pos;                     /* sent of row */
@@ -887,7 +907,7 @@ csv_more(void *cls, uint64_t offset, char *out, size_t max)
 			c->header_sent = 1;
 			break;
 		}
-		if (c->done)
+		if (c->done || (c->limit && c->rows >= c->limit))
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		if ((rc = store_iter_next(c->it, &h)) <= 0) {
 			c->done = 1;
@@ -900,6 +920,7 @@ csv_more(void *cls, uint64_t offset, char *out, size_t max)
 			continue;
 		node_csv_row(j, &c->row);
 		json_decref(j);
+		c->rows++;
 	}
 	n = c->row.len - c->pos < max ? c->row.len - c->pos : max;
 	memcpy(out, c->row.p + c->pos, n);
@@ -916,6 +937,7 @@ csv_free(void *cls)
 	store_close(c->store);
 	buf_free(&c->row);
 	free(c->category);
+	free(c->text);
 	free(c);
 }
 
@@ -936,10 +958,21 @@ h_csv(struct req *r, const char *id)
 		csv_free(c);
 		return reply_diag(r, &d);
 	}
-	if (c->q.category != NULL)
-		c->category = strdup(c->q.category);
+	if (c->q.has_cursor) {
+		csv_free(c);
+		return reply_error(r, 400, "bad_request", "cursor", "an export "
+		    "streams every match: it takes no cursor");
+	}
+	/* An export holds every match unless limit is given. */
+	c->limit = req_arg(r, "limit") ? limit : 0;
+	if ((c->q.category != NULL && (c->category = strdup(c->q.category)) ==
+	    NULL) || (c->q.text != NULL && (c->text = strdup(c->q.text)) ==
+	    NULL)) {
+		csv_free(c);
+		return reply_error(r, 503, "no_memory", "", "out of memory");
+	}
 	c->q.category = c->category;
-	c->q.text = NULL;
+	c->q.text = c->text;
 	if (store_open(r->srv->dbpath, 0, &c->store, &d) != 0 ||
 	    store_iter_open(c->store, &c->q, &c->it, &d) != 0) {
 		csv_free(c);
@@ -957,7 +990,21 @@ h_csv(struct req *r, const char *id)
 	    "text/csv; charset=utf-8");
 	MHD_add_response_header(resp, "Content-Disposition",
 	    "attachment; filename=\"diboli-records.csv\"");
-	api_audit(r, "records.export", "csv", "ok", r->url);
+	{
+		static const char *const keys[] = {"bbox", "datetime",
+		    "category", "q", "limit", NULL};
+		struct buf detail;
+		int i;
+
+		buf_init(&detail, 1900);
+		for (i = 0; keys[i]; i++)
+			if (req_arg(r, keys[i]) != NULL)
+				buf_printf(&detail, "%s%s=%.300s", detail.len ?
+				    " " : "", keys[i], req_arg(r, keys[i]));
+		api_audit(r, "records.export", "csv", "ok", detail.p ?
+		    detail.p : "everything");
+		buf_free(&detail);
+	}
 	return queue(r, 200, resp);
 }
 
@@ -1011,6 +1058,40 @@ h_audit(struct req *r, const char *id)
 	return reply_json(r, 200, json_pack("{s:o}", "events", rows), NULL);
 }
 
+/*
+** 401, with a challenge, and clearing a session cookie that no longer
+** works so that the browser stops sending it.
+*/
+static enum MHD_Result
+reply_unauth(struct req *r, const struct dib_diag *d)
+{
+	struct MHD_Response *resp;
+	json_t *e;
+	const char *sent_cookie = req_header(r, "Cookie");
+	char *text, c[160];
+
+	e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+	    "unauthenticated", "message", d->msg[0] ? d->msg :
+	    "the session or token is not valid", "field", d->field);
+	text = json_dumps(e, JSON_COMPACT);
+	json_decref(e);
+	if (text == NULL)
+		return MHD_NO;
+	r->sent = strlen(text);
+	resp = MHD_create_response_from_buffer(r->sent, text,
+	    MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type",
+	    "application/json; charset=utf-8");
+	MHD_add_response_header(resp, "WWW-Authenticate",
+	    "Bearer realm=\"diboli\"");
+	if (sent_cookie != NULL && strstr(sent_cookie, COOKIE "=") != NULL) {
+		snprintf(c, sizeof c, "%s=; Path=/; HttpOnly; SameSite=Strict; "
+		    "Max-Age=0%s", COOKIE, r->srv->tls ? "; Secure" : "");
+		MHD_add_response_header(resp, "Set-Cookie", c);
+	}
+	return queue(r, 401, resp);
+}
+
 /* ---- routing ---- */
 
 enum { NOAUTH = -1 };
@@ -1026,7 +1107,7 @@ static const struct route routes[] = {
 	{"GET", API "/health", h_health, NOAUTH},
 	{"GET", API "/openapi.json", h_openapi, NOAUTH},
 	{"POST", API "/session", h_login, NOAUTH},
-	{"DELETE", API "/session", h_logout, AUTH_READ},
+	{"DELETE", API "/session", h_logout, NOAUTH},
 	{"GET", API "/session", h_whoami, AUTH_READ},
 	{"GET", API "/node", h_node, AUTH_READ},
 	{"GET", API "/model", h_model, AUTH_READ},
@@ -1112,15 +1193,22 @@ api_dispatch(struct req *r)
 		return reply_error(r, 503, "unavailable", "", "the database "
 		    "cannot be opened now");
 	if (authenticate(r, srv_reader(r->srv), &d) != 0) {
+		/* Open routes (log in, log out, health) ignore stale
+		 * credentials: an expired cookie must not lock anyone out. */
+		if (rt->perm == NOAUTH) {
+			memset(&r->who, 0, sizeof r->who);
+			return rt->fn(r, id);
+		}
 		api_audit(r, "auth", r->url, "failed", d.msg);
-		return reply_error(r, 401, "unauthenticated", d.field, "%s",
-		    d.msg[0] ? d.msg : "the session or token is not valid");
+		return reply_unauth(r, &d);
 	}
 	if (rt->perm == NOAUTH)
 		return rt->fn(r, id);
-	if (!r->who.authed)
-		return reply_error(r, 401, "unauthenticated", "", "log in "
-		    "(POST " API "/session) or send a bearer token");
+	if (!r->who.authed) {
+		dib_fail(&d, DIB_EUNAUTH, "", "log in (POST " API "/session) or "
+		    "send a bearer token");
+		return reply_unauth(r, &d);
+	}
 	if (!auth_allowed(r->who.role, rt->perm)) {
 		api_audit(r, "authz", r->url, "denied", auth_perm_name(rt->perm));
 		return reply_error(r, 403, "forbidden", "", "the role %s may not "
