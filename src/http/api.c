@@ -46,9 +46,14 @@ void
 api_audit(struct req *r, const char *action, const char *target,
     const char *result, const char *detail)
 {
-	struct audit_job a = {r->who.authed ? r->who.login : "-", r->addr,
-	    action, target ? target : "", result, detail ? detail : ""};
+	char actor[AUDIT_FIELD_MAX + 1], tg[AUDIT_FIELD_MAX + 1];
+	char dt[AUDIT_DETAIL_MAX + 1];
+	struct audit_job a = {actor, r->addr, action, tg, result, dt};
 
+	/* Whatever the client sent, the event is recorded. */
+	audit_clip(actor, sizeof actor, r->who.authed ? r->who.login : "-");
+	audit_clip(tg, sizeof tg, target);
+	audit_clip(dt, sizeof dt, detail);
 	writer_run(&r->srv->writer, job_audit, &a, NULL);
 }
 
@@ -431,10 +436,12 @@ h_login(struct req *r, const char *id)
 		snprintf(r->who.login, sizeof r->who.login, "%.60s", login);
 		r->who.authed = 0;
 		{
-			struct audit_job a = {login, r->addr, "session.login",
-			    login, d.code == DIB_ETHROTTLED ? "throttled" :
+			char who[AUDIT_FIELD_MAX + 1];
+			struct audit_job a = {who, r->addr, "session.login",
+			    who, d.code == DIB_ETHROTTLED ? "throttled" :
 			    "failed", ""};
 
+			audit_clip(who, sizeof who, login);
 			writer_run(&r->srv->writer, job_audit, &a, NULL);
 		}
 		ret = reply_diag(r, &d);
@@ -1058,6 +1065,22 @@ h_audit(struct req *r, const char *id)
 	return reply_json(r, 200, json_pack("{s:o}", "events", rows), NULL);
 }
 
+/* Query parameters must hold text: no NUL byte, valid UTF-8. */
+static enum MHD_Result
+nul_in_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	const char **bad = cls;
+
+	(void)kind;
+	if (*bad == NULL && (strlen(key) != key_size ||
+	    !util_utf8_valid(key, key_size) || (value != NULL &&
+	    (strlen(value) != value_size ||
+	    !util_utf8_valid(value, value_size)))))
+		*bad = util_utf8_valid(key, strlen(key)) ? key : "query";
+	return MHD_YES;
+}
+
 /*
 ** 401, with a challenge, and clearing a session cookie that no longer
 ** works so that the browser stops sending it.
@@ -1146,13 +1169,13 @@ api_dispatch(struct req *r)
 {
 	const struct route *rt = NULL;
 	struct dib_diag d;
-	char id[80] = "", allow[64] = "";
+	char id[512] = "", allow[64] = "";
 	size_t i;
 	int path_known = 0;
 
 	dib_diag_clear(&d);
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		char tmp[80];
+		char tmp[512];
 
 		if (!match(routes[i].path, r->url, tmp, sizeof tmp))
 			continue;
@@ -1189,6 +1212,15 @@ api_dispatch(struct req *r)
 	if (rt == NULL)
 		return reply_error(r, 404, "not_found", "", "no such resource: "
 		    "%.100s", r->url);
+	{
+		const char *bad = NULL;
+
+		MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND,
+		    nul_in_arg, &bad);
+		if (bad != NULL)
+			return reply_error(r, 400, "bad_request", bad, "a NUL "
+			    "byte or invalid UTF-8 in a query parameter");
+	}
 	if (srv_reader(r->srv) == NULL)
 		return reply_error(r, 503, "unavailable", "", "the database "
 		    "cannot be opened now");

@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "audit/audit.h"
 #include "auth/auth.h"
 #include "node/node.h"
 #include "store/store.h"
@@ -146,13 +147,16 @@ reply_error(struct req *r, unsigned status, const char *code,
 	va_list ap;
 	json_t *e;
 
+	char fld[200];
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (!util_utf8_valid(msg, strlen(msg)))
-		snprintf(msg, sizeof msg, "%s", "invalid request");
+	/* Both may quote the client's bytes: make them valid UTF-8. */
+	audit_clip(msg, sizeof msg, msg);
+	audit_clip(fld, sizeof fld, field ? field : "");
 	e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", code,
-	    "message", msg, "field", field ? field : "");
+	    "message", msg, "field", fld);
 	return reply_json(r, status, e, NULL);
 }
 
