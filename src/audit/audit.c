@@ -138,12 +138,12 @@ audit_append(struct store *s, int64_t now, const char *actor,
 		f[i].p = v[i];
 		f[i].n = strlen(v[i]);
 	}
-	if (*actor == '\0' || *action == '\0')
-		return dib_fail(d, DIB_EINVAL, *actor ? "action" : "actor",
-		    "is required");
-	if (!is_result(result))
+	if (f[F_ACTOR].n == 0 || f[F_ACTION].n == 0)
+		return dib_fail(d, DIB_EINVAL, f[F_ACTOR].n ? "action" :
+		    "actor", "is required");
+	if (!is_result(v[F_RESULT]))
 		return dib_fail(d, DIB_EINVAL, "result", "must be ok, denied, "
-		    "failed or error, got \"%.20s\"", result);
+		    "failed or error, got \"%.20s\"", v[F_RESULT]);
 
 	/* The last row and the new one in one write transaction, so that
 	 * two writers cannot chain to the same row. */
@@ -209,7 +209,7 @@ audit_clip(char *out, size_t n, const char *in)
 	if (n == 0)
 		return out;
 	while (*p != '\0') {
-		/* The length of the character at p, 1 for a bad byte. */
+		/* The length of the character at p, 0 for a bad byte. */
 		if (*p < 0x80)
 			len = 1;
 		else if (*p >= 0xc2 && *p <= 0xdf)
@@ -230,7 +230,7 @@ audit_clip(char *out, size_t n, const char *in)
 			p++;
 			continue;
 		}
-		memcpy(out + o, p, len);
+		memmove(out + o, p, len);      /* out may be in */
 		o += len;
 		p += len;
 	}

@@ -45,7 +45,8 @@ int audit_append(struct store *s, int64_t now, const char *actor,
 /*
 ** Copy in (NULL gives "") into out (n bytes) so that audit_append takes
 ** it: invalid UTF-8 and control characters become '?', and the text is
-** cut on a character boundary to fit n - 1 bytes. Returns out.
+** cut on a character boundary to fit n - 1 bytes. out may be in (to
+** clip in place). Returns out.
 */
 char *audit_clip(char *out, size_t n, const char *in);
 

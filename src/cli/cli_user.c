@@ -108,7 +108,7 @@ static void
 restore_tty(int sig)
 {
 	if (tty_fd >= 0)
-		tcsetattr(tty_fd, TCSAFLUSH, &saved_tio);
+		tcsetattr(tty_fd, TCSADRAIN, &saved_tio);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -135,13 +135,14 @@ read_tty(int fd, const char *prompt, char *buf, size_t n,
 	t = saved_tio;
 	t.c_lflag &= ~(tcflag_t)ECHO;
 	t.c_lflag |= ECHONL;
-	if (write(fd, prompt, strlen(prompt)) < 0 ||
-	    tcsetattr(fd, TCSAFLUSH, &t) != 0)
+	/* Echo off before the prompt: what is typed after it is kept. */
+	if (tcsetattr(fd, TCSAFLUSH, &t) != 0 ||
+	    write(fd, prompt, strlen(prompt)) < 0)
 		rc = dib_fail(d, DIB_EIO, "password", "cannot set the "
 		    "terminal: %s", strerror(errno));
 	else
 		rc = read_line(fd, buf, n, d);
-	tcsetattr(fd, TCSAFLUSH, &saved_tio);
+	tcsetattr(fd, TCSADRAIN, &saved_tio);
 	tty_fd = -1;
 	for (i = 0; i < 4; i++)
 		sigaction(sigs[i], &old[i], NULL);

@@ -438,10 +438,10 @@ h_login(struct req *r, const char *id)
 		{
 			char who[AUDIT_FIELD_MAX + 1];
 			struct audit_job a = {who, r->addr, "session.login",
-			    who, d.code == DIB_ETHROTTLED ? "throttled" :
-			    "failed", ""};
+			    who, d.code == DIB_ETHROTTLED ? "denied" : "failed",
+			    d.code == DIB_ETHROTTLED ? "throttled" : ""};
 
-			audit_clip(who, sizeof who, login);
+			audit_clip(who, sizeof who, login[0] ? login : "-");
 			writer_run(&r->srv->writer, job_audit, &a, NULL);
 		}
 		ret = reply_diag(r, &d);

@@ -59,7 +59,7 @@ add(struct store *s, const char *login, int role)
 static void
 test_matrix_matches_doc(void **state)
 {
-	char path[4096], line[1024], *cell[16], *p;
+	char path[4096], line[1024], *cell[16], *p, *rest;
 	int seen[AUTH_PERM_COUNT] = {0}, perm, role, n;
 	FILE *f;
 
@@ -75,8 +75,8 @@ test_matrix_matches_doc(void **state)
 		if (strncmp(line, "| `", 3) != 0)
 			continue;
 		n = 0;
-		for (p = strtok(line + 1, "|"); p && n < 16;
-		    p = strtok(NULL, "|"))
+		rest = line + 1;
+		while ((p = strsep(&rest, "|")) != NULL && n < 16)
 			cell[n++] = p;
 		/* permission, what, then one cell per role (and "\n"). */
 		if (n < 2 + AUTH_ROLE_COUNT)
@@ -328,7 +328,8 @@ test_login(void **state)
 	struct store *s = *state;
 	struct auth_session ses, again;
 	struct dib_diag d;
-	char wrong_pw[sizeof d.msg], unknown[sizeof d.msg];
+	char wrong_pw[sizeof d.msg + sizeof d.field + 2];
+	char unknown[sizeof wrong_pw];
 	uint8_t h[32];
 	sqlite3_stmt *st;
 
@@ -641,16 +642,20 @@ test_throttle_login(void **state)
 	    0);
 	now += 1000;
 	auth_throttle_fail(t, "awa", NULL, now);
-	assert_int_equal(auth_throttle_check(t, "awa", NULL, now + 1999, &d),
+	assert_int_equal(auth_throttle_check(t, "awa", NULL, now, &d),
 	    DIB_ETHROTTLED);
 	assert_non_null(strstr(d.msg, "2 s"));
+	assert_int_equal(auth_throttle_check(t, "awa", NULL, now + 1999, &d),
+	    DIB_ETHROTTLED);
 	assert_int_equal(auth_throttle_check(t, "awa", NULL, now + 2000, &d),
 	    0);
 	now += 2000;
 	auth_throttle_fail(t, "awa", NULL, now);
-	assert_int_equal(auth_throttle_check(t, "awa", NULL, now + 3999, &d),
+	assert_int_equal(auth_throttle_check(t, "awa", NULL, now, &d),
 	    DIB_ETHROTTLED);
 	assert_non_null(strstr(d.msg, "4 s"));
+	assert_int_equal(auth_throttle_check(t, "awa", NULL, now + 3999, &d),
+	    DIB_ETHROTTLED);
 	/* Up to 15 minutes, no more. */
 	for (i = 0; i < 20; i++)
 		auth_throttle_fail(t, "awa", NULL, now);
@@ -662,11 +667,18 @@ test_throttle_login(void **state)
 	/* A success forgets. */
 	auth_throttle_ok(t, "awa", NULL);
 	assert_int_equal(auth_throttle_check(t, "awa", NULL, now, &d), 0);
-	/* So does an hour without failure. */
+	auth_throttle_fail(t, "awa", NULL, now);
+	assert_int_equal(auth_throttle_check(t, "awa", NULL, now, &d), 0);
+	/* Failures count on within the hour... */
 	for (i = 0; i < 10; i++)
 		auth_throttle_fail(t, "awa", NULL, now);
+	auth_throttle_fail(t, "awa", NULL, now + 59 * MIN);
 	assert_int_equal(auth_throttle_check(t, "awa", NULL, now + 59 * MIN,
 	    &d), DIB_ETHROTTLED);
+	/* ... and are forgotten an hour after the last one. */
+	auth_throttle_ok(t, "awa", NULL);
+	for (i = 0; i < 10; i++)
+		auth_throttle_fail(t, "awa", NULL, now);
 	assert_int_equal(auth_throttle_check(t, "awa", NULL, now + 60 * MIN,
 	    &d), 0);
 	auth_throttle_fail(t, "awa", NULL, now + 60 * MIN);
@@ -703,8 +715,10 @@ test_throttle_addr(void **state)
 	    0);
 	auth_throttle_fail(t, "x1", "10.0.0.9", T0 + 1000);
 	assert_int_equal(auth_throttle_check(t, "other", "10.0.0.9",
-	    T0 + 2999, &d), DIB_ETHROTTLED);
+	    T0 + 1000, &d), DIB_ETHROTTLED);
 	assert_non_null(strstr(d.msg, "2 s"));
+	assert_int_equal(auth_throttle_check(t, "other", "10.0.0.9",
+	    T0 + 2999, &d), DIB_ETHROTTLED);
 	assert_int_equal(auth_throttle_check(t, "other", "10.0.0.9",
 	    T0 + 3000, &d), 0);
 	auth_throttle_ok(t, "other", "10.0.0.9");
@@ -720,7 +734,7 @@ test_throttle_bounded(void **state)
 {
 	struct auth_throttle *t = auth_throttle_new();
 	struct dib_diag d;
-	char key[40];
+	char key[200];
 	int i;
 
 	(void)state;
@@ -737,8 +751,8 @@ test_throttle_bounded(void **state)
 	memset(key, 'z', sizeof key - 1);
 	key[sizeof key - 1] = '\0';
 	for (i = 0; i < 6; i++)
-		auth_throttle_fail(t, key, key, T0);
-	assert_int_equal(auth_throttle_check(t, key, NULL, T0, &d),
+		auth_throttle_fail(t, key, key, T0 + MIN);
+	assert_int_equal(auth_throttle_check(t, key, NULL, T0 + MIN, &d),
 	    DIB_ETHROTTLED);
 	auth_throttle_free(t);
 }
