@@ -447,6 +447,7 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	if (s->tls)
 		flags |= MHD_USE_TLS;
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)c->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_conns,
@@ -454,7 +455,6 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->max_header,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
 	    s->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, key,
