@@ -14,8 +14,9 @@ QUICK      ?=
 all: build
 
 # Install the Debian packages of deps/debian.txt that are missing.
+DEPS_FILES ?= deps/debian.txt
 deps:
-	@missing=$$(grep -v '^\s*#' deps/debian.txt | grep -v '^\s*$$' | \
+	@missing=$$(cat $(DEPS_FILES) | grep -v '^\s*#' | grep -v '^\s*$$' | \
 	  while read p; do \
 	    dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | \
 	      grep -q 'install ok installed' || echo "$$p"; \
@@ -91,9 +92,14 @@ demo: build
 	@echo "  $(BUILD)/diboli record list --dir $(DEMO_DIR)/sn --category security --limit 20"
 	@if [ -z "$(DEMO_NO_SERVE)" ]; then ./tools/demo-serve $(BUILD)/diboli $(DEMO_DIR); fi
 
+# bench_http starts its own PostgreSQL (private socket dir) and diboli serve,
+# and stops both; QUICK=1 runs every benchmark in a reduced version.
 bench: build
+	@$(MAKE) deps DEPS_FILES="deps/debian.txt deps/debian-bench.txt"
 	@mkdir -p bench/results
 	$(BUILD)/bench_ingest $(if $(QUICK),--quick) --out bench/results/latest.json
+	$(BUILD)/bench_http $(if $(QUICK),--quick) --diboli $(BUILD)/diboli \
+	  --out bench/results/latest.json
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) build-fuzz $(DEMO_DIR)
