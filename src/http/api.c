@@ -842,43 +842,71 @@ static enum MHD_Result
 h_list(struct req *r, const char *id)
 {
 	struct node *n = srv_reader(r->srv);
+	struct node_logcache lc;
 	struct store_query q;
 	struct store_hit *hits = NULL;
+	struct MHD_Response *resp;
 	struct dib_diag d;
-	size_t limit, count, i;
-	json_t *fc, *features;
-	char ts[40];
+	struct buf b;
+	size_t limit, count, i, shown = 0;
+	char ts[40], *text;
+	int rc;
 
 	(void)id;
 	if (parse_query(r, &q, &limit, &d) != 0)
 		return reply_diag(r, &d);
 	q.limit = limit + 1;    /* one more says whether there is a next */
-	if (store_query(n->store, &q, &hits, &count, &d) != 0)
+	memset(&lc, 0, sizeof lc);
+	buf_init(&b, (size_t)1 << 30);
+	/* One read transaction for the whole answer: one snapshot, and one
+	 * WAL lock instead of one per statement. */
+	store_exec(n->store, "BEGIN", NULL);
+	rc = store_query(n->store, &q, &hits, &count, &d);
+	if (rc != 0) {
+		store_exec(n->store, "COMMIT", NULL);
 		return reply_diag(r, &d);
-	features = json_array();
+	}
+	/* The features are the stored bytes, spliced, not re-encoded. */
+	buf_adds(&b, "{\"type\":\"FeatureCollection\",\"features\":[");
 	for (i = 0; i < count && i < limit; i++) {
-		json_t *j = node_record_json(n, hits[i].log, hits[i].seq,
-		    "current");
+		size_t mark = b.len;
 
-		if (j != NULL)
-			json_array_append_new(features, feature_of(j));
+		if (shown)
+			buf_addc(&b, ',');
+		if (node_feature(n, hits[i].log, hits[i].seq, "current", &lc,
+		    &b) != 0) {
+			b.len = mark;   /* vanished under us: skip it */
+			continue;
+		}
+		shown++;
 	}
-	fc = json_pack("{s:s, s:o, s:I, s:s, s:[]}", "type",
-	    "FeatureCollection", "features", features, "numberReturned",
-	    (json_int_t)json_array_size(features), "timeStamp",
-	    util_time_format(util_now_ms(), ts, sizeof ts), "links");
+	store_exec(n->store, "COMMIT", NULL);
+	node_logcache_clear(&lc);
+	buf_printf(&b, "],\"numberReturned\":%zu,\"timeStamp\":\"%s\","
+	    "\"links\":[", shown, util_time_format(util_now_ms(), ts,
+	    sizeof ts));
 	if (count > limit) {
-		struct buf link;
-
-		buf_init(&link, 8192);
-		next_link(r, &hits[limit - 1], limit, &link);
-		json_array_append_new(json_object_get(fc, "links"), json_pack(
-		    "{s:s, s:s, s:s}", "rel", "next", "type", GEOJSON, "href",
-		    link.p ? link.p : ""));
-		buf_free(&link);
+		buf_adds(&b, "{\"rel\":\"next\",\"type\":\"" GEOJSON
+		    "\",\"href\":\"");
+		next_link(r, &hits[limit - 1], limit, &b);
+		buf_adds(&b, "\"}");
 	}
+	buf_adds(&b, "]}");
 	free(hits);
-	return reply_json(r, 200, fc, GEOJSON);
+	if (b.oom) {
+		buf_free(&b);
+		return reply_error(r, 503, "no_memory", "", "out of memory");
+	}
+	r->sent = b.len;
+	text = buf_detach(&b, NULL);
+	resp = MHD_create_response_from_buffer(r->sent, text,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", GEOJSON);
+	return queue(r, 200, resp);
 }
 
 /* -- CSV export, streamed: one row at a time from its own connection -- */

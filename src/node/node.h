@@ -16,6 +16,7 @@
 #include "store/store.h"
 #include "util/err.h"
 
+struct buf;
 struct model;
 struct record;
 
@@ -118,12 +119,30 @@ int node_get(struct node *n, const uint8_t id[16], json_t **out,
 json_t *node_record_json(struct node *n, int64_t log, int64_t seq,
     const char *status);
 
+/* The audience and origin of the logs met while writing features. */
+#define NODE_LOGCACHE 64
+struct node_logcache {
+	int64_t log[NODE_LOGCACHE];
+	char *text[NODE_LOGCACHE];      /* ',"audience":[...],"origin":{...}' */
+	size_t n;
+};
+
+/*
+** Append record (log, seq) to b as a GeoJSON Feature, spliced from the
+** stored bytes without re-encoding them: the geometry moves out, the
+** log's audience and origin, seq, status and MGRS go into the
+** properties. lc caches what is per log (start it zeroed; release it with
+** node_logcache_clear). 0, or -1 if the record is missing or b is full.
+*/
+int node_feature(struct node *n, int64_t log, int64_t seq,
+    const char *status, struct node_logcache *lc, struct buf *b);
+void node_logcache_clear(struct node_logcache *lc);
+
 /* The header line of CSV exports, with its newline. */
 extern const char node_csv_header[];
 
 /* Append to b one CSV row (with its newline) of a record as
 ** node_record_json gives it. 0, or -1 past b's cap. */
-struct buf;
 int node_csv_row(const json_t *rec, struct buf *b);
 
 #endif
