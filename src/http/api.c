@@ -541,14 +541,102 @@ job_append(struct node *n, void *arg, struct dib_diag *d)
 	    "records.create", first, "ok", a->detail, d);
 }
 
+/*
+** Writes do not hold a request thread while the writer commits: the
+** connection is suspended, the job queued, and the writer resumes the
+** connection when its transaction is done; libmicrohttpd then calls the
+** handler again, which answers from r->resume.
+*/
+static void
+resume_req(void *arg)
+{
+	struct req *r = arg;
+
+	MHD_resume_connection(r->conn);
+}
+
+static enum MHD_Result
+go_async(struct req *r, struct writer_job *job,
+    enum MHD_Result (*finish)(struct req *), void *state,
+    void (*state_free)(void *))
+{
+	r->async = state;
+	r->async_free = state_free;
+	r->resume = finish;
+	job->done = resume_req;
+	job->done_arg = r;
+	MHD_suspend_connection(r->conn);
+	if (writer_submit(&r->srv->writer, job) != 0) {
+		job->rc = DIB_EIO;
+		MHD_resume_connection(r->conn);
+	}
+	return MHD_YES;
+}
+
+struct create_state {
+	struct append_job a;
+	struct writer_job job;
+	size_t count;
+	int single;
+};
+
+static void
+create_free(void *p)
+{
+	struct create_state *c = p;
+	size_t i;
+
+	for (i = 0; i < c->count; i++)
+		record_clear(&c->a.recs[i]);
+	free(c->a.recs);
+	free(c);
+}
+
+static enum MHD_Result
+create_finish(struct req *r)
+{
+	struct create_state *c = r->async;
+	struct MHD_Response *resp;
+	json_t *ids, *o;
+	char *text, loc[80];
+	size_t i;
+
+	if (c->job.rc != 0)
+		return reply_diag(r, &c->job.d);
+	atomic_fetch_add(&r->srv->records_in, c->count);
+	ids = json_array();
+	for (i = 0; i < c->count; i++) {
+		char txt[37];
+
+		json_array_append_new(ids, json_string(util_uuid_format(
+		    c->a.recs[i].id, txt)));
+	}
+	if (!c->single)
+		return reply_json(r, 201, json_pack("{s:o}", "ids", ids), NULL);
+	o = json_pack("{s:O, s:o}", "id", json_array_get(ids, 0), "ids", ids);
+	snprintf(loc, sizeof loc, API "/records/%s",
+	    json_string_value(json_array_get(json_object_get(o, "ids"), 0)));
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (text == NULL)
+		return MHD_NO;
+	r->sent = strlen(text);
+	resp = MHD_create_response_from_buffer(r->sent, text,
+	    MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type",
+	    "application/json; charset=utf-8");
+	MHD_add_response_header(resp, "Location", loc);
+	return queue(r, 201, resp);
+}
+
 static enum MHD_Result
 h_create(struct req *r, const char *id)
 {
 	struct node *n = srv_reader(r->srv);
-	struct append_job a;
+	struct create_state *c;
 	struct dib_diag d;
 	enum MHD_Result ret = MHD_NO;
-	json_t *j, *list, *ids;
+	json_t *j, *list;
 	size_t i, count;
 	int single;
 
@@ -577,73 +665,36 @@ h_create(struct req *r, const char *id)
 		    "records in one request, got %zu", NODE_MAX_BATCH, count);
 		goto out;
 	}
-	memset(&a, 0, sizeof a);
-	if ((a.recs = calloc(count, sizeof *a.recs)) == NULL) {
+	if ((c = calloc(1, sizeof *c)) == NULL ||
+	    (c->a.recs = calloc(count, sizeof *c->a.recs)) == NULL) {
+		free(c);
 		ret = reply_error(r, 503, "no_memory", "", "out of memory");
 		goto out;
 	}
+	c->count = count;
+	c->single = single;
 	/* Check and encode here, on this request's thread; the writer only
 	 * signs, stores and commits. */
 	for (i = 0; i < count; i++) {
 		if (node_prepare(n, single ? j : json_array_get(list, i),
-		    &a.recs[i], &d) != 0) {
+		    &c->a.recs[i], &d) != 0) {
 			if (!single) {
 				char p[32];
 
 				snprintf(p, sizeof p, "records[%zu]", i);
 				dib_diag_prefix(&d, p);
 			}
+			create_free(c);
 			ret = reply_diag(r, &d);
-			goto free_recs;
+			goto out;
 		}
-		a.n++;
+		c->a.n++;
 	}
-	a.actor = r->who.login;
-	a.addr = r->addr;
-	if (writer_run(&r->srv->writer, job_append, &a, &d) != 0) {
-		ret = reply_diag(r, &d);
-		goto free_recs;
-	}
-	atomic_fetch_add(&r->srv->records_in, count);
-	ids = json_array();
-	for (i = 0; i < count; i++) {
-		char txt[37];
-
-		json_array_append_new(ids, json_string(util_uuid_format(
-		    a.recs[i].id, txt)));
-	}
-	if (single) {
-		char loc[80];
-		struct MHD_Response *resp;
-		char *text;
-
-		snprintf(loc, sizeof loc, API "/records/%s",
-		    json_string_value(json_array_get(ids, 0)));
-		{
-			json_t *o = json_pack("{s:O, s:o}", "id",
-			    json_array_get(ids, 0), "ids", ids);
-
-			text = json_dumps(o, JSON_COMPACT);
-			json_decref(o);
-		}
-		if (text == NULL) {
-			ret = MHD_NO;
-			goto free_recs;
-		}
-		r->sent = strlen(text);
-		resp = MHD_create_response_from_buffer(r->sent, text,
-		    MHD_RESPMEM_MUST_FREE);
-		MHD_add_response_header(resp, "Content-Type",
-		    "application/json; charset=utf-8");
-		MHD_add_response_header(resp, "Location", loc);
-		ret = queue(r, 201, resp);
-	} else {
-		ret = reply_json(r, 201, json_pack("{s:o}", "ids", ids), NULL);
-	}
-free_recs:
-	for (i = 0; i < count; i++)
-		record_clear(&a.recs[i]);
-	free(a.recs);
+	c->a.actor = r->who.login;
+	c->a.addr = r->addr;
+	c->job.fn = job_append;
+	c->job.arg = &c->a;
+	ret = go_async(r, &c->job, create_finish, c, create_free);
 out:
 	json_decref(j);
 	return ret;
@@ -713,22 +764,66 @@ job_retract(struct node *n, void *arg, struct dib_diag *d)
 	    d);
 }
 
+struct change_state {
+	struct change_job c;
+	struct writer_job job;
+	json_t *body;
+};
+
+static void
+change_free(void *p)
+{
+	struct change_state *cs = p;
+
+	json_decref(cs->body);
+	free(cs);
+}
+
+static enum MHD_Result
+change_finish(struct req *r)
+{
+	struct change_state *cs = r->async;
+	struct MHD_Response *resp;
+	char loc[80], *text, txt[37];
+	json_t *o;
+
+	if (cs->job.rc != 0)
+		return reply_diag(r, &cs->job.d);
+	o = json_pack("{s:s}", "id", util_uuid_format(cs->c.id, txt));
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (text == NULL)
+		return MHD_NO;
+	r->sent = strlen(text);
+	resp = MHD_create_response_from_buffer(r->sent, text,
+	    MHD_RESPMEM_MUST_FREE);
+	snprintf(loc, sizeof loc, API "/records/%s", txt);
+	MHD_add_response_header(resp, "Content-Type",
+	    "application/json; charset=utf-8");
+	MHD_add_response_header(resp, "Location", loc);
+	return queue(r, 201, resp);
+}
+
 static enum MHD_Result
 h_change(struct req *r, const char *id, int retract)
 {
-	struct change_job c;
-	struct dib_diag d;
+	struct change_state *cs;
 	enum MHD_Result ret = MHD_NO;
+	uint8_t old[16];
 	json_t *j;
-	char txt[37];
 
-	memset(&c, 0, sizeof c);
-	if (parse_id(r, id, c.old, &ret) != 0)
+	if (parse_id(r, id, old, &ret) != 0)
 		return ret;
 	if ((j = body_json(r, &ret)) == NULL)
 		return ret;
-	c.actor = r->who.login;
-	c.addr = r->addr;
+	if ((cs = calloc(1, sizeof *cs)) == NULL) {
+		json_decref(j);
+		return reply_error(r, 503, "no_memory", "", "out of memory");
+	}
+	cs->body = j;
+	memcpy(cs->c.old, old, 16);
+	cs->c.actor = r->who.login;
+	cs->c.addr = r->addr;
 	if (retract) {
 		const char *key;
 		json_t *v;
@@ -737,46 +832,21 @@ h_change(struct req *r, const char *id, int retract)
 			if (strcmp(key, "reason") != 0) {
 				ret = reply_error(r, 422, "invalid", key,
 				    "unknown field (expected reason)");
-				goto out;
+				change_free(cs);
+				return ret;
 			}
-		if ((c.reason = json_string_value(json_object_get(j,
+		if ((cs->c.reason = json_string_value(json_object_get(j,
 		    "reason"))) == NULL) {
-			ret = reply_error(r, 422, "invalid", "reason", "is "
+			change_free(cs);
+			return reply_error(r, 422, "invalid", "reason", "is "
 			    "required: say why the record is withdrawn");
-			goto out;
 		}
 	} else {
-		c.in = j;
+		cs->c.in = j;
 	}
-	if (writer_run(&r->srv->writer, retract ? job_retract : job_supersede,
-	    &c, &d) != 0) {
-		ret = reply_diag(r, &d);
-		goto out;
-	}
-	{
-		struct MHD_Response *resp;
-		char loc[80], *text;
-		json_t *o = json_pack("{s:s}", "id", util_uuid_format(c.id,
-		    txt));
-
-		text = json_dumps(o, JSON_COMPACT);
-		json_decref(o);
-		if (text == NULL) {
-			ret = MHD_NO;
-			goto out;
-		}
-		r->sent = strlen(text);
-		resp = MHD_create_response_from_buffer(r->sent, text,
-		    MHD_RESPMEM_MUST_FREE);
-		snprintf(loc, sizeof loc, API "/records/%s", txt);
-		MHD_add_response_header(resp, "Content-Type",
-		    "application/json; charset=utf-8");
-		MHD_add_response_header(resp, "Location", loc);
-		ret = queue(r, 201, resp);
-	}
-out:
-	json_decref(j);
-	return ret;
+	cs->job.fn = retract ? job_retract : job_supersede;
+	cs->job.arg = &cs->c;
+	return go_async(r, &cs->job, change_finish, cs, change_free);
 }
 
 static enum MHD_Result

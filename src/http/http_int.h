@@ -36,6 +36,7 @@ struct server {
 	atomic_ullong status[6];        /* by class: 1xx..5xx at [1..5] */
 	atomic_ullong usec_total;       /* time spent answering */
 	atomic_ullong records_in;       /* records appended over HTTP */
+	atomic_int active;              /* requests begun, not yet done */
 };
 
 /* Who is asking, once authenticated. */
@@ -58,6 +59,10 @@ struct req {
 	int64_t start_us;
 	unsigned status;                /* what was answered */
 	size_t sent;                    /* bytes of the answer body */
+	/* A write waiting for the writer (the connection is suspended). */
+	enum MHD_Result (*resume)(struct req *);
+	void *async;                    /* its state */
+	void (*async_free)(void *);     /* releases it, in on_done */
 };
 
 /* The node for reading on this thread (own SQLite connection). */

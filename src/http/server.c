@@ -224,6 +224,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		r->method = method;
 		r->url = url;
 		r->start_us = now_us();
+		atomic_fetch_add(&s->active, 1);
 		buf_init(&r->body, s->conf.max_body);
 		client_addr(conn, r->addr, sizeof r->addr);
 		*con_cls = r;
@@ -242,6 +243,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			r->too_big = 1;
 		*upload_size = 0;
 		return MHD_YES;
+	}
+	if (r->resume != NULL) {
+		/* The writer is done with this request's job: answer. */
+		enum MHD_Result (*fn)(struct req *) = r->resume;
+
+		r->resume = NULL;
+		return fn(r);
 	}
 	if (r->status != 0)
 		return MHD_YES;
@@ -282,9 +290,12 @@ on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 		    "(aborted)");
 		pthread_mutex_unlock(&s->logmu);
 	}
+	if (r->async_free != NULL)
+		r->async_free(r->async);
 	buf_free(&r->body);
 	free(r);
 	*con_cls = NULL;
+	atomic_fetch_sub(&s->active, 1);
 }
 
 /* ---- start and stop ---- */
@@ -443,7 +454,8 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
 	if (s->tls)
 		flags |= MHD_USE_TLS;
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -479,7 +491,17 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	while (rc != 0 && rc == EINTR);
 	fprintf(stderr, "diboli serve: signal %d, stopping\n", sig);
 	/* No new connection; requests in flight finish (their writes
-	 * included), then the writer drains. */
+	 * included, the writer still running to resume them), then the
+	 * writer drains. */
+	{
+		MHD_socket lfd = MHD_quiesce_daemon(s->mhd);
+		int waited = 0;
+
+		if (lfd != MHD_INVALID_SOCKET)
+			close(lfd);
+		while (atomic_load(&s->active) > 0 && waited++ < 3000)
+			usleep(10000);
+	}
 	MHD_stop_daemon(s->mhd);
 	writer_stop(&s->writer);
 	fprintf(stderr, "diboli serve: stopped after %llu requests, %llu "

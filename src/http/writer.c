@@ -12,15 +12,6 @@
 
 #define BATCH_MAX 256   /* jobs in one transaction */
 
-struct writer_job {
-	writer_fn fn;
-	void *arg;
-	int rc;
-	int finished;
-	struct dib_diag d;
-	struct writer_job *next;
-};
-
 static void
 run_batch(struct writer *w, struct writer_job *jobs)
 {
@@ -88,8 +79,15 @@ loop(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		run_batch(w, batch);
 		pthread_mutex_lock(&w->mu);
-		for (j = batch; j; j = j->next)
+		for (j = batch; j;) {
+			struct writer_job *next = j->next;
+
 			j->finished = 1;
+			/* After done() the job may be gone: read next first. */
+			if (j->done != NULL)
+				j->done(j->done_arg);
+			j = next;
+		}
 		pthread_cond_broadcast(&w->done);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -106,6 +104,27 @@ writer_start(struct writer *w, struct node *n, struct dib_diag *d)
 	pthread_cond_init(&w->done, NULL);
 	if (pthread_create(&w->thread, NULL, loop, w) != 0)
 		return dib_fail(d, DIB_ENOMEM, "", "cannot start the writer");
+	return DIB_OK;
+}
+
+int
+writer_submit(struct writer *w, struct writer_job *job)
+{
+	job->finished = 0;
+	job->next = NULL;
+	job->rc = 0;
+	pthread_mutex_lock(&w->mu);
+	if (w->stop) {
+		pthread_mutex_unlock(&w->mu);
+		return dib_fail(&job->d, DIB_EIO, "", "the server is stopping");
+	}
+	if (w->tail)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
 	return DIB_OK;
 }
 

@@ -17,7 +17,17 @@ struct node;
 /* A unit of work: runs inside the writer's transaction (a savepoint). */
 typedef int (*writer_fn)(struct node *n, void *arg, struct dib_diag *d);
 
-struct writer_job;
+/* A job; its memory belongs to the caller until it finished. */
+struct writer_job {
+	writer_fn fn;
+	void *arg;
+	void (*done)(void *);   /* called by the writer after the commit */
+	void *done_arg;
+	int rc;                 /* fn's result, or the commit's */
+	int finished;
+	struct dib_diag d;
+	struct writer_job *next;
+};
 
 struct writer {
 	struct node *node;              /* owned by the writer thread */
@@ -37,6 +47,14 @@ int writer_start(struct writer *w, struct node *n, struct dib_diag *d);
 /* Run fn(node, arg) in the writer; wait for its commit. Thread-safe. */
 int writer_run(struct writer *w, writer_fn fn, void *arg,
     struct dib_diag *d);
+
+/*
+** Queue job (fn, arg, done, done_arg set) and return at once; the writer
+** calls done(done_arg) after the job's transaction, and then no longer
+** touches job. For request threads that must not wait (libmicrohttpd
+** suspends the connection meanwhile). 0, or DIB_EIO when stopping.
+*/
+int writer_submit(struct writer *w, struct writer_job *job);
 
 /* Finish the queued jobs, stop the thread. The node stays open. */
 void writer_stop(struct writer *w);
