@@ -425,6 +425,9 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	pthread_mutex_init(&s->readers_mu, NULL);
 	if ((rc = node_open(c->dir, &s->node, d)) != 0)
 		goto out;
+	/* Checkpoint the WAL in bigger, rarer steps: commits of a busy
+	 * writer then seldom wait for one. */
+	store_exec(s->node->store, "PRAGMA wal_autocheckpoint=8192", NULL);
 	snprintf(s->dbpath, sizeof s->dbpath, "%s/%s", c->dir, NODE_DB);
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
 		rc = dib_fail(d, DIB_EUSAGE, "tls", "--tls-cert and --tls-key "
