@@ -562,6 +562,17 @@ go_async(struct req *r, struct writer_job *job,
 {
 	r->async = state;
 	r->async_free = state_free;
+	/* Count first, then look: the stopping server sets its flag, then
+	 * waits for the count, so one of the two sees the other. */
+	atomic_fetch_add(&r->srv->suspended, 1);
+	if (atomic_load(&r->srv->stopping)) {
+		/* The server is stopping: no connection may stay suspended,
+		 * so wait for the writer here. */
+		atomic_fetch_sub(&r->srv->suspended, 1);
+		job->rc = writer_run(&r->srv->writer, job->fn, job->arg,
+		    &job->d);
+		return finish(r);
+	}
 	r->resume = finish;
 	job->done = resume_req;
 	job->done_arg = r;

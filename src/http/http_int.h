@@ -37,6 +37,8 @@ struct server {
 	atomic_ullong usec_total;       /* time spent answering */
 	atomic_ullong records_in;       /* records appended over HTTP */
 	atomic_int active;              /* requests begun, not yet done */
+	atomic_int stopping;            /* no more suspended connections */
+	atomic_int suspended;           /* connections waiting on the writer */
 };
 
 /* Who is asking, once authenticated. */

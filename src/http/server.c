@@ -249,6 +249,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		enum MHD_Result (*fn)(struct req *) = r->resume;
 
 		r->resume = NULL;
+		atomic_fetch_sub(&s->suspended, 1);
 		return fn(r);
 	}
 	if (r->status != 0)
@@ -502,7 +503,13 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 
 		if (lfd != MHD_INVALID_SOCKET)
 			close(lfd);
-		while (atomic_load(&s->active) > 0 && waited++ < 3000)
+		/* Requests from now on answer without suspending (keep-alive
+		 * connections may still send some); wait until the writer
+		 * has resumed every suspended one and it has answered. The
+		 * counters are sequentially consistent atomics, so no
+		 * suspension slips in after the wait. */
+		atomic_store(&s->stopping, 1);
+		while (atomic_load(&s->suspended) > 0 && waited++ < 3000)
 			usleep(10000);
 	}
 	MHD_stop_daemon(s->mhd);
