@@ -47,14 +47,15 @@ build-asan: deps
 	  -DDIBOLI_SANITIZE=ON
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 
-# Unit tests, the same under ASan+UBSan, fuzz replays, CLI integration.
+# Unit and integration tests, the same again built with ASan+UBSan, and
+# fuzz replays of every parser.
 check: build build-asan
 	./tools/checksrc
 	@if [ -x tools/lint-openapi ]; then ./tools/lint-openapi; fi
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) -L 'unit|fuzz'
+	  ctest --output-on-failure -j $(JOBS) -L 'unit|fuzz|integration'
 
 # Longer fuzzing with clang's libFuzzer (not part of check):
 # make fuzz FUZZ_SECONDS=300

@@ -114,7 +114,9 @@ cmp_key(const void *a, const void *b)
 static int
 text_has(const struct catset *cs, int64_t k)
 {
-	return !cs->has_text || bsearch(&k, cs->keys, cs->nkeys,
+	if (!cs->has_text)
+		return 1;
+	return cs->nkeys > 0 && bsearch(&k, cs->keys, cs->nkeys,
 	    sizeof *cs->keys, cmp_key) != NULL;
 }
 
