@@ -73,6 +73,7 @@ static const char schema[] =
      * (every version; queries keep the current ones). */
     "CREATE VIRTUAL TABLE rec_text USING fts5(body, content='', "
     "tokenize='unicode61 remove_diacritics 2', detail=none);\n"
+    "INSERT INTO rec_text(rec_text, rank) VALUES('automerge', 16);\n"
     /* Current lines and polygons (few): an R*Tree keyed by entry. */
     "CREATE VIRTUAL TABLE rec_box USING rtree(k, minx, maxx, miny, maxy);\n"
     /* History: what replaced or withdrew a record (kind 1 supersede,
