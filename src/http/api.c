@@ -412,7 +412,7 @@ h_login(struct req *r, const char *id)
 	enum MHD_Result ret = MHD_NO;
 	struct MHD_Response *resp;
 	const char *login, *pw, *key;
-	char cookie_text[200];
+	char cookie_text[200], ts[40];
 	json_t *j, *v, *out;
 
 	(void)id;
@@ -451,36 +451,22 @@ h_login(struct req *r, const char *id)
 	r->who.role = s.user.role;
 	snprintf(r->who.login, sizeof r->who.login, "%s", s.user.login);
 	api_audit(r, "session.login", s.user.login, "ok", "");
-	out = json_pack("{s:s, s:{s:s, s:s, s:s}, s:I}", "csrf", s.csrf,
+	out = json_pack("{s:s, s:{s:s, s:s, s:s}, s:s}", "csrf", s.csrf,
 	    "user", "login", s.user.login, "name", s.user.name, "role",
 	    auth_role_name(s.user.role), "expires_at",
-	    (json_int_t)s.expires_at);
-	{
-		char ts[40];
-
-		json_object_set_new(out, "expires_at", json_string(
-		    util_time_format(s.expires_at, ts, sizeof ts)));
-	}
-	{
-		char *text = json_dumps(out, JSON_COMPACT);
-
-		json_decref(out);
-		if (text == NULL) {
-			ret = MHD_NO;
-			goto out;
-		}
-		r->sent = strlen(text);
-		resp = MHD_create_response_from_buffer(r->sent, text,
-		    MHD_RESPMEM_MUST_FREE);
+	    util_time_format(s.expires_at, ts, sizeof ts));
+	if ((resp = resp_json(r, out, NULL)) == NULL) {
+		sodium_memzero(s.token, sizeof s.token);
+		ret = MHD_NO;
+		goto out;
 	}
 	snprintf(cookie_text, sizeof cookie_text, "%s=%s; Path=/; HttpOnly; "
 	    "SameSite=Strict; Max-Age=%lld%s", COOKIE, s.token,
 	    (long long)(AUTH_SESSION_ABSOLUTE_MS / 1000), r->srv->tls ?
 	    "; Secure" : "");
 	MHD_add_response_header(resp, "Set-Cookie", cookie_text);
-	MHD_add_response_header(resp, "Content-Type",
-	    "application/json; charset=utf-8");
 	sodium_memzero(s.token, sizeof s.token);
+	sodium_memzero(cookie_text, sizeof cookie_text);
 	ret = queue(r, 200, resp);
 out:
 	json_decref(j);
@@ -609,7 +595,7 @@ create_finish(struct req *r)
 	struct create_state *c = r->async;
 	struct MHD_Response *resp;
 	json_t *ids, *o;
-	char *text, loc[80];
+	char loc[80];
 	size_t i;
 
 	if (c->job.rc != 0)
@@ -624,18 +610,11 @@ create_finish(struct req *r)
 	}
 	if (!c->single)
 		return reply_json(r, 201, json_pack("{s:o}", "ids", ids), NULL);
-	o = json_pack("{s:O, s:o}", "id", json_array_get(ids, 0), "ids", ids);
 	snprintf(loc, sizeof loc, API "/records/%s",
-	    json_string_value(json_array_get(json_object_get(o, "ids"), 0)));
-	text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (text == NULL)
+	    json_string_value(json_array_get(ids, 0)));
+	o = json_pack("{s:O, s:o}", "id", json_array_get(ids, 0), "ids", ids);
+	if ((resp = resp_json(r, o, NULL)) == NULL)
 		return MHD_NO;
-	r->sent = strlen(text);
-	resp = MHD_create_response_from_buffer(r->sent, text,
-	    MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(resp, "Content-Type",
-	    "application/json; charset=utf-8");
 	MHD_add_response_header(resp, "Location", loc);
 	return queue(r, 201, resp);
 }
@@ -795,22 +774,15 @@ change_finish(struct req *r)
 {
 	struct change_state *cs = r->async;
 	struct MHD_Response *resp;
-	char loc[80], *text, txt[37];
-	json_t *o;
+	char loc[80], txt[37];
 
 	if (cs->job.rc != 0)
 		return reply_diag(r, &cs->job.d);
-	o = json_pack("{s:s}", "id", util_uuid_format(cs->c.id, txt));
-	text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (text == NULL)
-		return MHD_NO;
-	r->sent = strlen(text);
-	resp = MHD_create_response_from_buffer(r->sent, text,
-	    MHD_RESPMEM_MUST_FREE);
+	util_uuid_format(cs->c.id, txt);
 	snprintf(loc, sizeof loc, API "/records/%s", txt);
-	MHD_add_response_header(resp, "Content-Type",
-	    "application/json; charset=utf-8");
+	if ((resp = resp_json(r, json_pack("{s:s}", "id", txt), NULL)) ==
+	    NULL)
+		return MHD_NO;
 	MHD_add_response_header(resp, "Location", loc);
 	return queue(r, 201, resp);
 }
@@ -1200,20 +1172,13 @@ reply_unauth(struct req *r, const struct dib_diag *d)
 	struct MHD_Response *resp;
 	json_t *e;
 	const char *sent_cookie = req_header(r, "Cookie");
-	char *text, c[160];
+	char c[160];
 
 	e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
 	    "unauthenticated", "message", d->msg[0] ? d->msg :
 	    "the session or token is not valid", "field", d->field);
-	text = json_dumps(e, JSON_COMPACT);
-	json_decref(e);
-	if (text == NULL)
+	if ((resp = resp_json(r, e, NULL)) == NULL)
 		return MHD_NO;
-	r->sent = strlen(text);
-	resp = MHD_create_response_from_buffer(r->sent, text,
-	    MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(resp, "Content-Type",
-	    "application/json; charset=utf-8");
 	MHD_add_response_header(resp, "WWW-Authenticate",
 	    "Bearer realm=\"diboli\"");
 	if (sent_cookie != NULL && strstr(sent_cookie, COOKIE "=") != NULL) {
@@ -1302,20 +1267,14 @@ api_dispatch(struct req *r)
 		}
 	}
 	if (rt == NULL && path_known) {
-		struct MHD_Response *resp;
-		json_t *e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+		struct MHD_Response *resp = resp_json(r, json_pack(
+		    "{s:{s:s, s:s, s:s}}", "error", "code",
 		    "method_not_allowed", "message", "this method is not "
-		    "allowed here", "field", "");
-		char *text = json_dumps(e, JSON_COMPACT);
+		    "allowed here", "field", ""), NULL);
 
-		json_decref(e);
-		if (text == NULL)
+		if (resp == NULL)
 			return MHD_NO;
-		resp = MHD_create_response_from_buffer(strlen(text), text,
-		    MHD_RESPMEM_MUST_FREE);
 		MHD_add_response_header(resp, "Allow", allow);
-		MHD_add_response_header(resp, "Content-Type",
-		    "application/json; charset=utf-8");
 		return queue(r, 405, resp);
 	}
 	if (rt == NULL)

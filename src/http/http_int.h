@@ -70,6 +70,12 @@ struct req {
 /* The node for reading on this thread (own SQLite connection). */
 struct node *srv_reader(struct server *s);
 
+/*
+** A JSON response (takes the reference to j) not yet queued, for answers
+** with extra headers; NULL when out of memory.
+*/
+struct MHD_Response *resp_json(struct req *r, json_t *j, const char *type);
+
 /* Answers. Each queues the response and returns MHD_YES or MHD_NO. */
 enum MHD_Result reply_json(struct req *r, unsigned status, json_t *j,
     const char *type);

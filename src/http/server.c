@@ -112,24 +112,35 @@ reply_text(struct req *r, unsigned status, const char *type,
 	return queue(r, status, resp);
 }
 
-enum MHD_Result
-reply_json(struct req *r, unsigned status, json_t *j, const char *type)
+struct MHD_Response *
+resp_json(struct req *r, json_t *j, const char *type)
 {
-	char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) :
+	    NULL;
 	struct MHD_Response *resp;
 
 	json_decref(j);
 	if (text == NULL)
-		return reply_error(r, 500, "internal", "", "out of memory");
+		return NULL;
 	r->sent = strlen(text);
 	resp = MHD_create_response_from_buffer(r->sent, text,
 	    MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(text);
-		return MHD_NO;
+		return NULL;
 	}
 	MHD_add_response_header(resp, "Content-Type", type ? type :
 	    "application/json; charset=utf-8");
+	return resp;
+}
+
+enum MHD_Result
+reply_json(struct req *r, unsigned status, json_t *j, const char *type)
+{
+	struct MHD_Response *resp = resp_json(r, j, type);
+
+	if (resp == NULL)
+		return MHD_NO;
 	return queue(r, status, resp);
 }
 
