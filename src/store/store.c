@@ -3,6 +3,7 @@
 */
 #include "store/store.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,16 +139,28 @@ store_exec(struct store *s, const char *sql, struct dib_diag *d)
 	return DIB_OK;
 }
 
+/*
+** Once per process, before SQLite starts: no memory statistics, whose
+** global mutex every allocation would otherwise take.
+*/
+static void
+configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 store_open(const char *path, int create, struct store **out,
     struct dib_diag *d)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct store *s;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	int rc;
 	char v[32];
 
 	*out = NULL;
+	pthread_once(&once, configure);
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
 	if (create)
