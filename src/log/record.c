@@ -24,9 +24,13 @@ record_clear(struct record *r)
 	r->body_len = 0;
 }
 
-/* The string values of attrs, one a line, for the full-text index. */
+/*
+** The words for the full-text index, one value a line: the free-text
+** attributes of category c, or every string when the category is not
+** known (a partner's record).
+*/
 static char *
-text_of(const json_t *attrs)
+text_of(const json_t *attrs, const struct model_category *c)
 {
 	const char *key;
 	json_t *v;
@@ -34,7 +38,8 @@ text_of(const json_t *attrs)
 
 	buf_init(&b, RECORD_MAX_BODY);
 	json_object_foreach((json_t *)attrs, key, v)
-		if (json_is_string(v)) {
+		if (json_is_string(v) && (c == NULL ||
+		    model_attr_type(c, key) == MODEL_TEXT)) {
 			if (b.len)
 				buf_addc(&b, '\n');
 			buf_adds(&b, json_string_value(v));
@@ -556,7 +561,7 @@ record_from_json(const struct model *m, const json_t *in,
 		goto out;
 	}
 	r->body = (unsigned char *)buf_detach(&b, &r->body_len);
-	r->text = attrs ? text_of(attrs) : NULL;
+	r->text = attrs ? text_of(attrs, cat) : NULL;
 out:
 	json_decref(made);
 	buf_free(&b);
@@ -662,7 +667,7 @@ record_parse_body(const unsigned char *body, size_t len, struct record *r,
 	if (r->category[0] == '\0' && !r->has_retracts)
 		rc = dib_fail(d, DIB_EINVAL, "category", "missing");
 	else if (json_is_object(json_object_get(j, "attributes")))
-		r->text = text_of(json_object_get(j, "attributes"));
+		r->text = text_of(json_object_get(j, "attributes"), NULL);
 out:
 	json_decref(j);
 	return rc;
