@@ -302,6 +302,10 @@ on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 		    "(aborted)");
 		pthread_mutex_unlock(&s->logmu);
 	}
+	/* Resumed but never answered (the client went away): it is no
+	 * longer suspended either. */
+	if (r->resume != NULL)
+		atomic_fetch_sub(&s->suspended, 1);
 	if (r->async_free != NULL)
 		r->async_free(r->async);
 	buf_free(&r->body);
