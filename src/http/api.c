@@ -43,7 +43,7 @@ job_audit(struct node *n, void *arg, struct dib_diag *d)
 }
 
 void
-api_audit(struct req *r, const char *action, const char *target,
+http_audit(struct req *r, const char *action, const char *target,
     const char *result, const char *detail)
 {
 	char actor[AUDIT_FIELD_MAX + 1], tg[AUDIT_FIELD_MAX + 1];
@@ -63,7 +63,7 @@ api_audit(struct req *r, const char *action, const char *target,
 static int
 cookie(struct req *r, const char *name, char *out, size_t n)
 {
-	const char *c = req_header(r, "Cookie");
+	const char *c = http_header(r, "Cookie");
 	size_t len = strlen(name);
 
 	while (c != NULL && *c) {
@@ -88,7 +88,7 @@ cookie(struct req *r, const char *name, char *out, size_t n)
 static int
 authenticate(struct req *r, struct node *n, struct dib_diag *d)
 {
-	const char *h = req_header(r, "Authorization");
+	const char *h = http_header(r, "Authorization");
 	char tok[AUTH_TOKEN_LEN + 8];
 	int64_t now = util_now_ms();
 
@@ -124,7 +124,7 @@ authenticate(struct req *r, struct node *n, struct dib_diag *d)
 static int
 is_json(struct req *r)
 {
-	const char *t = req_header(r, "Content-Type");
+	const char *t = http_header(r, "Content-Type");
 
 	return t != NULL && (strncasecmp(t, "application/json", 16) == 0 &&
 	    (t[16] == '\0' || t[16] == ';' || t[16] == ' '));
@@ -138,13 +138,13 @@ body_json(struct req *r, enum MHD_Result *ret)
 	json_t *j = NULL;
 
 	if (!is_json(r)) {
-		*ret = reply_error(r, 415, "unsupported_media_type",
+		*ret = http_reply_error(r, 415, "unsupported_media_type",
 		    "Content-Type", "send the body as application/json");
 		return NULL;
 	}
 	if (util_json_parse(r->body.p ? r->body.p : "", r->body.len, "body",
 	    &j, &d) != 0) {
-		*ret = reply_error(r, d.code == DIB_ETOOBIG ? 413 : 400,
+		*ret = http_reply_error(r, d.code == DIB_ETOOBIG ? 413 : 400,
 		    d.code == DIB_ETOOBIG ? "too_big" : "bad_request", "body",
 		    "%s", d.msg);
 		return NULL;
@@ -254,23 +254,23 @@ parse_query(struct req *r, struct store_query *q, size_t *limit,
 	if (bad != NULL)
 		return dib_fail(d, DIB_EBADREQ, bad, "unknown parameter (use "
 		    "bbox, datetime, category, q, limit, cursor)");
-	if ((v = req_arg(r, "bbox")) != NULL &&
+	if ((v = http_arg(r, "bbox")) != NULL &&
 	    (rc = parse_bbox(v, q, d)) != 0)
 		return rc;
-	if ((v = req_arg(r, "datetime")) != NULL &&
+	if ((v = http_arg(r, "datetime")) != NULL &&
 	    (rc = parse_datetime(v, q, d)) != 0)
 		return rc;
-	if ((v = req_arg(r, "category")) != NULL) {
+	if ((v = http_arg(r, "category")) != NULL) {
 		if (strlen(v) > 127 || !util_utf8_valid(v, strlen(v)))
 			return dib_fail(d, DIB_EBADREQ, "category", "is not a "
 			    "category id");
 		q->category = v;
 	}
-	if ((v = req_arg(r, "q")) != NULL && (strlen(v) > 200 ||
+	if ((v = http_arg(r, "q")) != NULL && (strlen(v) > 200 ||
 	    !util_utf8_valid(v, strlen(v))))
 		return dib_fail(d, DIB_EBADREQ, "q", "must be valid UTF-8 of "
 		    "at most 200 bytes");
-	if ((v = req_arg(r, "limit")) != NULL) {
+	if ((v = http_arg(r, "limit")) != NULL) {
 		char *end;
 		long n = strtol(v, &end, 10);
 
@@ -279,10 +279,10 @@ parse_query(struct req *r, struct store_query *q, size_t *limit,
 			    "whole number from 1 to %d", PAGE_MAX);
 		*limit = (size_t)n;
 	}
-	if ((v = req_arg(r, "cursor")) != NULL &&
+	if ((v = http_arg(r, "cursor")) != NULL &&
 	    (rc = parse_cursor(v, q, d)) != 0)
 		return rc;
-	q->text = req_arg(r, "q");
+	q->text = http_arg(r, "q");
 	return DIB_OK;
 }
 
@@ -308,18 +308,18 @@ static enum MHD_Result
 h_health(struct req *r, const char *id)
 {
 	(void)id;
-	return reply_json(r, 200, json_pack("{s:s}", "status", "ok"), NULL);
+	return http_reply_json(r, 200, json_pack("{s:s}", "status", "ok"), NULL);
 }
 
 static enum MHD_Result
 h_node(struct req *r, const char *id)
 {
-	struct node *n = srv_reader(r->srv);
+	struct node *n = http_reader(r->srv);
 	struct node_counts c;
 
 	(void)id;
 	node_counts(n, &c);
-	return reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:I,"
+	return http_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:I,"
 	    " s:I, s:I, s:I, s:I, s:I, s:I}}", "node", n->id, "nation",
 	    n->nation, "name", n->name, "created_at", n->created, "model",
 	    model_version(n->model), "counts", "origins",
@@ -332,14 +332,14 @@ h_node(struct req *r, const char *id)
 static enum MHD_Result
 h_model(struct req *r, const char *id)
 {
-	struct node *n = srv_reader(r->srv);
-	const char *lang = req_arg(r, "lang");
+	struct node *n = http_reader(r->srv);
+	const char *lang = http_arg(r, "lang");
 
 	(void)id;
 	if (lang != NULL && !model_has_language(n->model, lang))
-		return reply_error(r, 400, "bad_request", "lang", "this model "
+		return http_reply_error(r, 400, "bad_request", "lang", "this model "
 		    "has no labels in \"%.10s\"", lang);
-	return reply_json(r, 200, model_to_json(n->model, lang), NULL);
+	return http_reply_json(r, 200, model_to_json(n->model, lang), NULL);
 }
 
 static enum MHD_Result
@@ -349,8 +349,8 @@ h_openapi(struct req *r, const char *id)
 
 	(void)id;
 	if (e == NULL)
-		return reply_error(r, 404, "not_found", "", "no API document");
-	return reply_text(r, 200, "application/json; charset=utf-8",
+		return http_reply_error(r, 404, "not_found", "", "no API document");
+	return http_reply_text(r, 200, "application/json; charset=utf-8",
 	    (const char *)e->data, e->len);
 }
 
@@ -364,7 +364,7 @@ h_metrics(struct req *r, const char *id)
 	int i;
 
 	(void)id;
-	node_counts(srv_reader(s), &c);
+	node_counts(http_reader(s), &c);
 	buf_init(&b, 1 << 16);
 	buf_printf(&b, "# HELP diboli_records Records held, by state.\n"
 	    "# TYPE diboli_records gauge\n"
@@ -395,7 +395,7 @@ h_metrics(struct req *r, const char *id)
 	    atomic_load(&s->usec_total) / 1e6,
 	    (unsigned long long)atomic_load(&s->records_in),
 	    (unsigned long long)s->writer.commits, s->started_ms / 1000.0);
-	ret = reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8",
+	ret = http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8",
 	    b.p ? b.p : "", b.len);
 	buf_free(&b);
 	return ret;
@@ -406,7 +406,7 @@ h_metrics(struct req *r, const char *id)
 static enum MHD_Result
 h_login(struct req *r, const char *id)
 {
-	struct node *n = srv_reader(r->srv);
+	struct node *n = http_reader(r->srv);
 	struct auth_session s;
 	struct dib_diag d;
 	enum MHD_Result ret = MHD_NO;
@@ -420,14 +420,14 @@ h_login(struct req *r, const char *id)
 		return ret;
 	json_object_foreach(j, key, v)
 		if (strcmp(key, "login") && strcmp(key, "password")) {
-			ret = reply_error(r, 422, "invalid", key, "unknown field "
+			ret = http_reply_error(r, 422, "invalid", key, "unknown field "
 			    "(expected login and password)");
 			goto out;
 		}
 	login = json_string_value(json_object_get(j, "login"));
 	pw = json_string_value(json_object_get(j, "password"));
 	if (login == NULL || pw == NULL) {
-		ret = reply_error(r, 422, "invalid", login ? "password" :
+		ret = http_reply_error(r, 422, "invalid", login ? "password" :
 		    "login", "is required, as a string");
 		goto out;
 	}
@@ -444,18 +444,18 @@ h_login(struct req *r, const char *id)
 			audit_clip(who, sizeof who, login[0] ? login : "-");
 			writer_run(&r->srv->writer, job_audit, &a, NULL);
 		}
-		ret = reply_diag(r, &d);
+		ret = http_reply_diag(r, &d);
 		goto out;
 	}
 	r->who.authed = 1;
 	r->who.role = s.user.role;
 	snprintf(r->who.login, sizeof r->who.login, "%s", s.user.login);
-	api_audit(r, "session.login", s.user.login, "ok", "");
+	http_audit(r, "session.login", s.user.login, "ok", "");
 	out = json_pack("{s:s, s:{s:s, s:s, s:s}, s:s}", "csrf", s.csrf,
 	    "user", "login", s.user.login, "name", s.user.name, "role",
 	    auth_role_name(s.user.role), "expires_at",
 	    util_time_format(s.expires_at, ts, sizeof ts));
-	if ((resp = resp_json(r, out, NULL)) == NULL) {
+	if ((resp = http_resp_json(r, out, NULL)) == NULL) {
 		sodium_memzero(s.token, sizeof s.token);
 		ret = MHD_NO;
 		goto out;
@@ -467,7 +467,7 @@ h_login(struct req *r, const char *id)
 	MHD_add_response_header(resp, "Set-Cookie", cookie_text);
 	sodium_memzero(s.token, sizeof s.token);
 	sodium_memzero(cookie_text, sizeof cookie_text);
-	ret = queue(r, 200, resp);
+	ret = http_queue(r, 200, resp);
 out:
 	json_decref(j);
 	return ret;
@@ -476,7 +476,7 @@ out:
 static enum MHD_Result
 h_logout(struct req *r, const char *id)
 {
-	struct node *n = srv_reader(r->srv);
+	struct node *n = http_reader(r->srv);
 	struct MHD_Response *resp;
 	struct dib_diag d;
 	char tok[AUTH_TOKEN_LEN + 8], c[160];
@@ -484,20 +484,20 @@ h_logout(struct req *r, const char *id)
 	(void)id;
 	if (cookie(r, COOKIE, tok, sizeof tok) == 0)
 		auth_logout(n->store, tok, &d);
-	api_audit(r, "session.logout", r->who.login, "ok", "");
+	http_audit(r, "session.logout", r->who.login, "ok", "");
 	resp = MHD_create_response_from_buffer(0, (void *)"",
 	    MHD_RESPMEM_PERSISTENT);
 	snprintf(c, sizeof c, "%s=; Path=/; HttpOnly; SameSite=Strict; "
 	    "Max-Age=0%s", COOKIE, r->srv->tls ? "; Secure" : "");
 	MHD_add_response_header(resp, "Set-Cookie", c);
-	return queue(r, 204, resp);
+	return http_queue(r, 204, resp);
 }
 
 static enum MHD_Result
 h_whoami(struct req *r, const char *id)
 {
 	(void)id;
-	return reply_json(r, 200, json_pack("{s:s, s:s, s:s}", "login",
+	return http_reply_json(r, 200, json_pack("{s:s, s:s, s:s}", "login",
 	    r->who.login, "role", auth_role_name(r->who.role), "csrf",
 	    r->who.authed == 1 ? r->who.csrf : ""), NULL);
 }
@@ -599,7 +599,7 @@ create_finish(struct req *r)
 	size_t i;
 
 	if (c->job.rc != 0)
-		return reply_diag(r, &c->job.d);
+		return http_reply_diag(r, &c->job.d);
 	atomic_fetch_add(&r->srv->records_in, c->count);
 	ids = json_array();
 	for (i = 0; i < c->count; i++) {
@@ -609,20 +609,20 @@ create_finish(struct req *r)
 		    c->a.recs[i].id, txt)));
 	}
 	if (!c->single)
-		return reply_json(r, 201, json_pack("{s:o}", "ids", ids), NULL);
+		return http_reply_json(r, 201, json_pack("{s:o}", "ids", ids), NULL);
 	snprintf(loc, sizeof loc, API "/records/%s",
 	    json_string_value(json_array_get(ids, 0)));
 	o = json_pack("{s:O, s:o}", "id", json_array_get(ids, 0), "ids", ids);
-	if ((resp = resp_json(r, o, NULL)) == NULL)
+	if ((resp = http_resp_json(r, o, NULL)) == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Location", loc);
-	return queue(r, 201, resp);
+	return http_queue(r, 201, resp);
 }
 
 static enum MHD_Result
 h_create(struct req *r, const char *id)
 {
-	struct node *n = srv_reader(r->srv);
+	struct node *n = http_reader(r->srv);
 	struct create_state *c;
 	struct dib_diag d;
 	enum MHD_Result ret = MHD_NO;
@@ -636,29 +636,29 @@ h_create(struct req *r, const char *id)
 	list = json_object_get(j, "records");
 	single = !json_is_array(list);
 	if (!single && json_object_size(j) != 1) {
-		ret = reply_error(r, 422, "invalid", "", "a bulk body is "
+		ret = http_reply_error(r, 422, "invalid", "", "a bulk body is "
 		    "{\"records\": [...]} and nothing else");
 		goto out;
 	}
 	if (single && !json_is_object(j)) {
-		ret = reply_error(r, 422, "invalid", "", "send one record "
+		ret = http_reply_error(r, 422, "invalid", "", "send one record "
 		    "object or {\"records\": [...]}");
 		goto out;
 	}
 	count = single ? 1 : json_array_size(list);
 	if (count == 0) {
-		ret = reply_error(r, 422, "invalid", "records", "is empty");
+		ret = http_reply_error(r, 422, "invalid", "records", "is empty");
 		goto out;
 	}
 	if (count > NODE_MAX_BATCH) {
-		ret = reply_error(r, 413, "too_big", "records", "at most %d "
+		ret = http_reply_error(r, 413, "too_big", "records", "at most %d "
 		    "records in one request, got %zu", NODE_MAX_BATCH, count);
 		goto out;
 	}
 	if ((c = calloc(1, sizeof *c)) == NULL ||
 	    (c->a.recs = calloc(count, sizeof *c->a.recs)) == NULL) {
 		free(c);
-		ret = reply_error(r, 503, "no_memory", "", "out of memory");
+		ret = http_reply_error(r, 503, "no_memory", "", "out of memory");
 		goto out;
 	}
 	c->count = count;
@@ -675,7 +675,7 @@ h_create(struct req *r, const char *id)
 				dib_diag_prefix(&d, p);
 			}
 			create_free(c);
-			ret = reply_diag(r, &d);
+			ret = http_reply_diag(r, &d);
 			goto out;
 		}
 		c->a.n++;
@@ -695,7 +695,7 @@ parse_id(struct req *r, const char *id, uint8_t out[16],
     enum MHD_Result *ret)
 {
 	if (util_uuid_parse(id, out) != 0) {
-		*ret = reply_error(r, 400, "bad_request", "id", "\"%.40s\" is "
+		*ret = http_reply_error(r, 400, "bad_request", "id", "\"%.40s\" is "
 		    "not a record id", id);
 		return -1;
 	}
@@ -705,7 +705,7 @@ parse_id(struct req *r, const char *id, uint8_t out[16],
 static enum MHD_Result
 h_get(struct req *r, const char *id)
 {
-	struct node *n = srv_reader(r->srv);
+	struct node *n = http_reader(r->srv);
 	struct dib_diag d;
 	enum MHD_Result ret;
 	uint8_t uid[16];
@@ -714,8 +714,8 @@ h_get(struct req *r, const char *id)
 	if (parse_id(r, id, uid, &ret) != 0)
 		return ret;
 	if (node_get(n, uid, &j, &d) != 0)
-		return reply_diag(r, &d);
-	return reply_json(r, 200, feature_of(j), GEOJSON);
+		return http_reply_diag(r, &d);
+	return http_reply_json(r, 200, feature_of(j), GEOJSON);
 }
 
 struct change_job {
@@ -777,14 +777,14 @@ change_finish(struct req *r)
 	char loc[80], txt[37];
 
 	if (cs->job.rc != 0)
-		return reply_diag(r, &cs->job.d);
+		return http_reply_diag(r, &cs->job.d);
 	util_uuid_format(cs->c.id, txt);
 	snprintf(loc, sizeof loc, API "/records/%s", txt);
-	if ((resp = resp_json(r, json_pack("{s:s}", "id", txt), NULL)) ==
+	if ((resp = http_resp_json(r, json_pack("{s:s}", "id", txt), NULL)) ==
 	    NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Location", loc);
-	return queue(r, 201, resp);
+	return http_queue(r, 201, resp);
 }
 
 static enum MHD_Result
@@ -801,7 +801,7 @@ h_change(struct req *r, const char *id, int retract)
 		return ret;
 	if ((cs = calloc(1, sizeof *cs)) == NULL) {
 		json_decref(j);
-		return reply_error(r, 503, "no_memory", "", "out of memory");
+		return http_reply_error(r, 503, "no_memory", "", "out of memory");
 	}
 	cs->body = j;
 	memcpy(cs->c.old, old, 16);
@@ -813,7 +813,7 @@ h_change(struct req *r, const char *id, int retract)
 
 		json_object_foreach(j, key, v)
 			if (strcmp(key, "reason") != 0) {
-				ret = reply_error(r, 422, "invalid", key,
+				ret = http_reply_error(r, 422, "invalid", key,
 				    "unknown field (expected reason)");
 				change_free(cs);
 				return ret;
@@ -821,7 +821,7 @@ h_change(struct req *r, const char *id, int retract)
 		if ((cs->c.reason = json_string_value(json_object_get(j,
 		    "reason"))) == NULL) {
 			change_free(cs);
-			return reply_error(r, 422, "invalid", "reason", "is "
+			return http_reply_error(r, 422, "invalid", "reason", "is "
 			    "required: say why the record is withdrawn");
 		}
 	} else {
@@ -878,7 +878,7 @@ next_link(struct req *r, const struct store_hit *last, size_t limit,
 
 	buf_adds(b, API "/records?");
 	for (i = 0; keep[i]; i++) {
-		const char *v = req_arg(r, keep[i]);
+		const char *v = http_arg(r, keep[i]);
 
 		if (v == NULL)
 			continue;
@@ -894,7 +894,7 @@ next_link(struct req *r, const struct store_hit *last, size_t limit,
 static enum MHD_Result
 h_list(struct req *r, const char *id)
 {
-	struct node *n = srv_reader(r->srv);
+	struct node *n = http_reader(r->srv);
 	struct node_logcache lc;
 	struct store_query q;
 	struct store_hit *hits = NULL;
@@ -907,7 +907,7 @@ h_list(struct req *r, const char *id)
 
 	(void)id;
 	if (parse_query(r, &q, &limit, &d) != 0)
-		return reply_diag(r, &d);
+		return http_reply_diag(r, &d);
 	q.limit = limit + 1;    /* one more says whether there is a next */
 	memset(&lc, 0, sizeof lc);
 	buf_init(&b, (size_t)1 << 30);
@@ -917,7 +917,7 @@ h_list(struct req *r, const char *id)
 	rc = store_query(n->store, &q, &hits, &count, &d);
 	if (rc != 0) {
 		store_exec(n->store, "COMMIT", NULL);
-		return reply_diag(r, &d);
+		return http_reply_diag(r, &d);
 	}
 	/* The features are the stored bytes, spliced, not re-encoded. */
 	buf_adds(&b, "{\"type\":\"FeatureCollection\",\"features\":[");
@@ -948,7 +948,7 @@ h_list(struct req *r, const char *id)
 	free(hits);
 	if (b.oom) {
 		buf_free(&b);
-		return reply_error(r, 503, "no_memory", "", "out of memory");
+		return http_reply_error(r, 503, "no_memory", "", "out of memory");
 	}
 	r->sent = b.len;
 	text = buf_detach(&b, NULL);
@@ -959,7 +959,7 @@ h_list(struct req *r, const char *id)
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "Content-Type", GEOJSON);
-	return queue(r, 200, resp);
+	return http_queue(r, 200, resp);
 }
 
 /* -- CSV export, streamed: one row at a time from its own connection -- */
@@ -1032,7 +1032,7 @@ csv_free(void *cls)
 static enum MHD_Result
 h_csv(struct req *r, const char *id)
 {
-	struct node *n = srv_reader(r->srv);
+	struct node *n = http_reader(r->srv);
 	struct csv_stream *c;
 	struct MHD_Response *resp;
 	struct dib_diag d;
@@ -1040,31 +1040,31 @@ h_csv(struct req *r, const char *id)
 
 	(void)id;
 	if ((c = calloc(1, sizeof *c)) == NULL)
-		return reply_error(r, 503, "no_memory", "", "out of memory");
+		return http_reply_error(r, 503, "no_memory", "", "out of memory");
 	buf_init(&c->row, 64 * 1024 * 1024);
 	if (parse_query(r, &c->q, &limit, &d) != 0) {
 		csv_free(c);
-		return reply_diag(r, &d);
+		return http_reply_diag(r, &d);
 	}
 	if (c->q.has_cursor) {
 		csv_free(c);
-		return reply_error(r, 400, "bad_request", "cursor", "an export "
+		return http_reply_error(r, 400, "bad_request", "cursor", "an export "
 		    "streams every match: it takes no cursor");
 	}
 	/* An export holds every match unless limit is given. */
-	c->limit = req_arg(r, "limit") ? limit : 0;
+	c->limit = http_arg(r, "limit") ? limit : 0;
 	if ((c->q.category != NULL && (c->category = strdup(c->q.category)) ==
 	    NULL) || (c->q.text != NULL && (c->text = strdup(c->q.text)) ==
 	    NULL)) {
 		csv_free(c);
-		return reply_error(r, 503, "no_memory", "", "out of memory");
+		return http_reply_error(r, 503, "no_memory", "", "out of memory");
 	}
 	c->q.category = c->category;
 	c->q.text = c->text;
 	if (store_open(r->srv->dbpath, 0, &c->store, &d) != 0 ||
 	    store_iter_open(c->store, &c->q, &c->it, &d) != 0) {
 		csv_free(c);
-		return reply_diag(r, &d);
+		return http_reply_diag(r, &d);
 	}
 	c->node = *n;
 	c->node.store = c->store;
@@ -1086,14 +1086,14 @@ h_csv(struct req *r, const char *id)
 
 		buf_init(&detail, 1900);
 		for (i = 0; keys[i]; i++)
-			if (req_arg(r, keys[i]) != NULL)
+			if (http_arg(r, keys[i]) != NULL)
 				buf_printf(&detail, "%s%s=%.300s", detail.len ?
-				    " " : "", keys[i], req_arg(r, keys[i]));
-		api_audit(r, "records.export", "csv", "ok", detail.p ?
+				    " " : "", keys[i], http_arg(r, keys[i]));
+		http_audit(r, "records.export", "csv", "ok", detail.p ?
 		    detail.p : "everything");
 		buf_free(&detail);
 	}
-	return queue(r, 200, resp);
+	return http_queue(r, 200, resp);
 }
 
 /* -- audit -- */
@@ -1101,7 +1101,7 @@ h_csv(struct req *r, const char *id)
 static enum MHD_Result
 h_audit(struct req *r, const char *id)
 {
-	struct node *n = srv_reader(r->srv);
+	struct node *n = http_reader(r->srv);
 	struct audit_query q;
 	struct dib_diag d;
 	const char *v;
@@ -1110,40 +1110,40 @@ h_audit(struct req *r, const char *id)
 	(void)id;
 	memset(&q, 0, sizeof q);
 	q.limit = PAGE_DEFAULT;
-	if ((v = req_arg(r, "limit")) != NULL) {
+	if ((v = http_arg(r, "limit")) != NULL) {
 		char *end;
 		long k = strtol(v, &end, 10);
 
 		if (*v == '\0' || *end != '\0' || k < 1 || k > PAGE_MAX)
-			return reply_error(r, 400, "bad_request", "limit", "must "
+			return http_reply_error(r, 400, "bad_request", "limit", "must "
 			    "be a whole number from 1 to %d", PAGE_MAX);
 		q.limit = (size_t)k;
 	}
-	if ((v = req_arg(r, "after")) != NULL) {
+	if ((v = http_arg(r, "after")) != NULL) {
 		char *end;
 		long long k = strtoll(v, &end, 10);
 
 		if (*v == '\0' || *end != '\0' || k < 0)
-			return reply_error(r, 400, "bad_request", "after", "must "
+			return http_reply_error(r, 400, "bad_request", "after", "must "
 			    "be an audit sequence number");
 		q.after_seq = k;
 	}
-	if ((v = req_arg(r, "datetime")) != NULL) {
+	if ((v = http_arg(r, "datetime")) != NULL) {
 		struct store_query t;
 
 		memset(&t, 0, sizeof t);
 		if (parse_datetime(v, &t, &d) != 0)
-			return reply_diag(r, &d);
+			return http_reply_diag(r, &d);
 		q.has_from = t.has_from;
 		q.from = t.from;
 		q.has_to = t.has_to;
 		q.to = t.to;
 	}
-	q.actor = req_arg(r, "actor");
-	q.action = req_arg(r, "action");
+	q.actor = http_arg(r, "actor");
+	q.action = http_arg(r, "action");
 	if (audit_list(n->store, &q, &rows, &d) != 0)
-		return reply_diag(r, &d);
-	return reply_json(r, 200, json_pack("{s:o}", "events", rows), NULL);
+		return http_reply_diag(r, &d);
+	return http_reply_json(r, 200, json_pack("{s:o}", "events", rows), NULL);
 }
 
 /* Query parameters must hold text: no NUL byte, valid UTF-8. */
@@ -1171,13 +1171,13 @@ reply_unauth(struct req *r, const struct dib_diag *d)
 {
 	struct MHD_Response *resp;
 	json_t *e;
-	const char *sent_cookie = req_header(r, "Cookie");
+	const char *sent_cookie = http_header(r, "Cookie");
 	char c[160];
 
 	e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
 	    "unauthenticated", "message", d->msg[0] ? d->msg :
 	    "the session or token is not valid", "field", d->field);
-	if ((resp = resp_json(r, e, NULL)) == NULL)
+	if ((resp = http_resp_json(r, e, NULL)) == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, "WWW-Authenticate",
 	    "Bearer realm=\"diboli\"");
@@ -1186,7 +1186,7 @@ reply_unauth(struct req *r, const struct dib_diag *d)
 		    "Max-Age=0%s", COOKIE, r->srv->tls ? "; Secure" : "");
 		MHD_add_response_header(resp, "Set-Cookie", c);
 	}
-	return queue(r, 401, resp);
+	return http_queue(r, 401, resp);
 }
 
 /* ---- routing ---- */
@@ -1239,7 +1239,7 @@ match(const char *pattern, const char *url, char *id, size_t n)
 }
 
 enum MHD_Result
-api_dispatch(struct req *r)
+http_dispatch(struct req *r)
 {
 	const struct route *rt = NULL;
 	struct dib_diag d;
@@ -1267,7 +1267,7 @@ api_dispatch(struct req *r)
 		}
 	}
 	if (rt == NULL && path_known) {
-		struct MHD_Response *resp = resp_json(r, json_pack(
+		struct MHD_Response *resp = http_resp_json(r, json_pack(
 		    "{s:{s:s, s:s, s:s}}", "error", "code",
 		    "method_not_allowed", "message", "this method is not "
 		    "allowed here", "field", ""), NULL);
@@ -1275,10 +1275,10 @@ api_dispatch(struct req *r)
 		if (resp == NULL)
 			return MHD_NO;
 		MHD_add_response_header(resp, "Allow", allow);
-		return queue(r, 405, resp);
+		return http_queue(r, 405, resp);
 	}
 	if (rt == NULL)
-		return reply_error(r, 404, "not_found", "", "no such resource: "
+		return http_reply_error(r, 404, "not_found", "", "no such resource: "
 		    "%.100s", r->url);
 	{
 		const char *bad = NULL;
@@ -1286,20 +1286,20 @@ api_dispatch(struct req *r)
 		MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND,
 		    nul_in_arg, &bad);
 		if (bad != NULL)
-			return reply_error(r, 400, "bad_request", bad, "a NUL "
+			return http_reply_error(r, 400, "bad_request", bad, "a NUL "
 			    "byte or invalid UTF-8 in a query parameter");
 	}
-	if (srv_reader(r->srv) == NULL)
-		return reply_error(r, 503, "unavailable", "", "the database "
+	if (http_reader(r->srv) == NULL)
+		return http_reply_error(r, 503, "unavailable", "", "the database "
 		    "cannot be opened now");
-	if (authenticate(r, srv_reader(r->srv), &d) != 0) {
+	if (authenticate(r, http_reader(r->srv), &d) != 0) {
 		/* Open routes (log in, log out, health) ignore stale
 		 * credentials: an expired cookie must not lock anyone out. */
 		if (rt->perm == NOAUTH) {
 			memset(&r->who, 0, sizeof r->who);
 			return rt->fn(r, id);
 		}
-		api_audit(r, "auth", r->url, "failed", d.msg);
+		http_audit(r, "auth", r->url, "failed", d.msg);
 		return reply_unauth(r, &d);
 	}
 	if (rt->perm == NOAUTH)
@@ -1310,8 +1310,8 @@ api_dispatch(struct req *r)
 		return reply_unauth(r, &d);
 	}
 	if (!auth_allowed(r->who.role, rt->perm)) {
-		api_audit(r, "authz", r->url, "denied", auth_perm_name(rt->perm));
-		return reply_error(r, 403, "forbidden", "", "the role %s may not "
+		http_audit(r, "authz", r->url, "denied", auth_perm_name(rt->perm));
+		return http_reply_error(r, 403, "forbidden", "", "the role %s may not "
 		    "do this (%s)", auth_role_name(r->who.role),
 		    auth_perm_name(rt->perm));
 	}
@@ -1319,13 +1319,13 @@ api_dispatch(struct req *r)
 	if (r->who.authed == 1 && strcmp(r->method, "GET") != 0 &&
 	    strcmp(r->method, "HEAD") != 0) {
 		struct auth_session s;
-		const char *t = req_header(r, "X-CSRF-Token");
+		const char *t = http_header(r, "X-CSRF-Token");
 
 		memset(&s, 0, sizeof s);
 		snprintf(s.csrf, sizeof s.csrf, "%s", r->who.csrf);
 		if (t == NULL || !auth_csrf_ok(&s, t)) {
-			api_audit(r, "csrf", r->url, "denied", "");
-			return reply_error(r, 403, "csrf", "X-CSRF-Token",
+			http_audit(r, "csrf", r->url, "denied", "");
+			return http_reply_error(r, 403, "csrf", "X-CSRF-Token",
 			    "missing or wrong CSRF token (take it from POST "
 			    API "/session)");
 		}

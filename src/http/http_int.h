@@ -68,37 +68,37 @@ struct req {
 };
 
 /* The node for reading on this thread (own SQLite connection). */
-struct node *srv_reader(struct server *s);
+struct node *http_reader(struct server *s);
 
 /*
 ** A JSON response (takes the reference to j) not yet queued, for answers
 ** with extra headers; NULL when out of memory.
 */
-struct MHD_Response *resp_json(struct req *r, json_t *j, const char *type);
+struct MHD_Response *http_resp_json(struct req *r, json_t *j, const char *type);
 
 /* Answers. Each queues the response and returns MHD_YES or MHD_NO. */
-enum MHD_Result reply_json(struct req *r, unsigned status, json_t *j,
+enum MHD_Result http_reply_json(struct req *r, unsigned status, json_t *j,
     const char *type);
-enum MHD_Result reply_text(struct req *r, unsigned status,
+enum MHD_Result http_reply_text(struct req *r, unsigned status,
     const char *type, const char *text, size_t len);
-enum MHD_Result reply_error(struct req *r, unsigned status,
+enum MHD_Result http_reply_error(struct req *r, unsigned status,
     const char *code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 /* The error of a diagnostic, with the status of its code. */
-enum MHD_Result reply_diag(struct req *r, const struct dib_diag *d);
-enum MHD_Result reply_empty(struct req *r, unsigned status);
-enum MHD_Result queue(struct req *r, unsigned status,
+enum MHD_Result http_reply_diag(struct req *r, const struct dib_diag *d);
+enum MHD_Result http_reply_empty(struct req *r, unsigned status);
+enum MHD_Result http_queue(struct req *r, unsigned status,
     struct MHD_Response *resp);
 
 /* A query parameter or header, or NULL. */
-const char *req_arg(struct req *r, const char *name);
-const char *req_header(struct req *r, const char *name);
+const char *http_arg(struct req *r, const char *name);
+const char *http_header(struct req *r, const char *name);
 
 /* The API: route one complete request. */
-enum MHD_Result api_dispatch(struct req *r);
+enum MHD_Result http_dispatch(struct req *r);
 
 /* Audit through the writer; never fails the request. */
-void api_audit(struct req *r, const char *action, const char *target,
+void http_audit(struct req *r, const char *action, const char *target,
     const char *result, const char *detail);
 
 #endif

@@ -55,7 +55,7 @@ static _Thread_local struct node reader_node;
 static _Thread_local int reader_ready;
 
 struct node *
-srv_reader(struct server *s)
+http_reader(struct server *s)
 {
 	struct store *st = NULL;
 	struct dib_diag d;
@@ -84,7 +84,7 @@ srv_reader(struct server *s)
 /* ---- answers ---- */
 
 enum MHD_Result
-queue(struct req *r, unsigned status, struct MHD_Response *resp)
+http_queue(struct req *r, unsigned status, struct MHD_Response *resp)
 {
 	enum MHD_Result ret;
 
@@ -99,7 +99,7 @@ queue(struct req *r, unsigned status, struct MHD_Response *resp)
 }
 
 enum MHD_Result
-reply_text(struct req *r, unsigned status, const char *type,
+http_reply_text(struct req *r, unsigned status, const char *type,
     const char *text, size_t len)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(len,
@@ -109,11 +109,11 @@ reply_text(struct req *r, unsigned status, const char *type,
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", type);
 	r->sent = len;
-	return queue(r, status, resp);
+	return http_queue(r, status, resp);
 }
 
 struct MHD_Response *
-resp_json(struct req *r, json_t *j, const char *type)
+http_resp_json(struct req *r, json_t *j, const char *type)
 {
 	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) :
 	    NULL;
@@ -135,23 +135,23 @@ resp_json(struct req *r, json_t *j, const char *type)
 }
 
 enum MHD_Result
-reply_json(struct req *r, unsigned status, json_t *j, const char *type)
+http_reply_json(struct req *r, unsigned status, json_t *j, const char *type)
 {
-	struct MHD_Response *resp = resp_json(r, j, type);
+	struct MHD_Response *resp = http_resp_json(r, j, type);
 
 	if (resp == NULL)
 		return MHD_NO;
-	return queue(r, status, resp);
+	return http_queue(r, status, resp);
 }
 
 enum MHD_Result
-reply_empty(struct req *r, unsigned status)
+http_reply_empty(struct req *r, unsigned status)
 {
-	return reply_text(r, status, "text/plain; charset=utf-8", "", 0);
+	return http_reply_text(r, status, "text/plain; charset=utf-8", "", 0);
 }
 
 enum MHD_Result
-reply_error(struct req *r, unsigned status, const char *code,
+http_reply_error(struct req *r, unsigned status, const char *code,
     const char *field, const char *fmt, ...)
 {
 	char msg[600];
@@ -168,30 +168,30 @@ reply_error(struct req *r, unsigned status, const char *code,
 	audit_clip(fld, sizeof fld, field ? field : "");
 	e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", code,
 	    "message", msg, "field", fld);
-	return reply_json(r, status, e, NULL);
+	return http_reply_json(r, status, e, NULL);
 }
 
 enum MHD_Result
-reply_diag(struct req *r, const struct dib_diag *d)
+http_reply_diag(struct req *r, const struct dib_diag *d)
 {
 	unsigned status = (unsigned)dib_http_status(d->code);
 
 	/* A validation error is a client mistake, never a server one. */
 	if (d->code == DIB_EINVAL)
 		status = 422;
-	return reply_error(r, status, dib_code_name(d->code), d->field, "%s",
+	return http_reply_error(r, status, dib_code_name(d->code), d->field, "%s",
 	    d->msg[0] ? d->msg : dib_strerror(d->code));
 }
 
 const char *
-req_arg(struct req *r, const char *name)
+http_arg(struct req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
 	    name);
 }
 
 const char *
-req_header(struct req *r, const char *name)
+http_header(struct req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
@@ -243,7 +243,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) > s->conf.max_body) {
 			r->too_big = 1;
-			return reply_error(r, 413, "too_big", "body",
+			return http_reply_error(r, 413, "too_big", "body",
 			    "the request body is larger than %zu bytes",
 			    s->conf.max_body);
 		}
@@ -266,9 +266,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (r->status != 0)
 		return MHD_YES;
 	if (r->too_big)
-		return reply_error(r, 413, "too_big", "body", "the request body "
+		return http_reply_error(r, 413, "too_big", "body", "the request body "
 		    "is larger than %zu bytes", s->conf.max_body);
-	return api_dispatch(r);
+	return http_dispatch(r);
 }
 
 static void

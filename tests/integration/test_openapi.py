@@ -160,7 +160,7 @@ def test_list_parameters_match_the_code():
     audit = query_names(doc, ops[("GET", "/api/v1/audit")])
     h = c[c.index("h_audit("):]
     h = h[:h.index("\n}\n")]
-    read = set(re.findall(r'req_arg\(r,\s*"([^"]+)"\)', h))
+    read = set(re.findall(r'http_arg\(r,\s*"([^"]+)"\)', h))
     assert audit == read, f"audit: documented {sorted(audit)}, the code " \
                           f"reads {sorted(read)}"
 
@@ -174,7 +174,7 @@ def test_error_codes_match_the_code():
     assert len(names) >= 15, names
     sent = set()
     for rel in ("src/http/api.c", "src/http/server.c"):
-        sent |= set(re.findall(r'reply_error\(\s*r,\s*\d+,\s*"(\w+)"',
+        sent |= set(re.findall(r'http_reply_error\(\s*r,\s*\d+,\s*"(\w+)"',
                                source(rel)))
         sent |= set(re.findall(r'"code",\s*"(\w+)"', source(rel)))
     code = names | sent
