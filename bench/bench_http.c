@@ -53,6 +53,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "bench_common.h"
 #include "demo/demo.h"
 #include "model/model.h"
 #include "util/err.h"
@@ -72,36 +73,7 @@ static int nclients = 2;        /* concurrent ingest clients, both sides */
 #define GOAL_RSS_MB 30.0
 #define GOAL_START_MS 100.0
 
-/* ---- results ---- */
-
-struct result {
-	const char *name;
-	double value;
-	const char *unit;
-	const char *baseline_name;
-	double baseline_value;
-};
-
-static struct result results[16];
-static int nresults;
-
-static void
-add_result(const char *name, double v, const char *unit, const char *bname,
-    double bv)
-{
-	results[nresults++] = (struct result){name, v, unit, bname, bv};
-}
-
 /* ---- small helpers ---- */
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 sleep_us(long us)
@@ -679,12 +651,12 @@ diboli_ingest(void)
 
 	bulk_replies = calloc(nb, sizeof *bulk_replies);
 	atomic_store(&next_bulk, 0);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < nclients; i++)
 		pthread_create(&th[i], NULL, http_ingest_thread, NULL);
 	for (i = 0; i < nclients; i++)
 		pthread_join(th[i], NULL);
-	t0 = now_s() - t0;
+	t0 = bench_now_s() - t0;
 	if (isatty(2))
 		fputc('\n', stderr);
 	for (b = 0; b < nb; b++) {
@@ -730,17 +702,17 @@ diboli_queries(size_t n, double *qps, double *p50, double *p99,
 			fail("GET %s: %ld %.300s", path, code, b.p ? b.p : "");
 		verify[i] = feature_ids(b.p, b.len);
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < n; i++) {
-		double s = now_s();
+		double s = bench_now_s();
 
 		diboli_query_path(&mq[i % nmq], path, sizeof path);
 		if ((code = http_get(c, path, &b)) != 200)
 			fail("GET %s: %ld %.300s", path, code, b.p ? b.p : "");
-		lat[i] = (now_s() - s) * 1e3;
+		lat[i] = (bench_now_s() - s) * 1e3;
 		total += number_returned(b.p, b.len);
 	}
-	t = now_s() - t0;
+	t = bench_now_s() - t0;
 	*qps = (double)n / t;
 	*p50 = quantile(lat, n, 0.50);
 	*p99 = quantile(lat, n, 0.99);
@@ -757,7 +729,7 @@ server_start(int port)
 {
 	char ready[PBUF], listen[64], log[PBUF];
 	char line[256];
-	double t0 = now_s();
+	double t0 = bench_now_s();
 
 	snprintf(ready, sizeof ready, "%s/ready", workdir);
 	snprintf(log, sizeof log, "%s/server.log", workdir);
@@ -802,7 +774,7 @@ server_start(int port)
 			fail("diboli serve exited (status %d)",
 			    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 		}
-		if (now_s() - t0 > 30)
+		if (bench_now_s() - t0 > 30)
 			fail("diboli serve is not ready after 30 s");
 		sleep_us(1000);
 	}
@@ -827,7 +799,7 @@ server_start_time(int port)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	t0 = now_s();
+	t0 = bench_now_s();
 	if ((server_pid = fork()) < 0)
 		fail("fork: %s", strerror(errno));
 	if (server_pid == 0) {
@@ -857,7 +829,7 @@ server_start_time(int port)
 			resp[got] = '\0';
 			close(fd);
 			if (strncmp(resp, "HTTP/1.1 200", 12) == 0)
-				return (now_s() - t0) * 1e3;
+				return (bench_now_s() - t0) * 1e3;
 		} else {
 			close(fd);
 		}
@@ -866,7 +838,7 @@ server_start_time(int port)
 			fail("diboli serve exited at start (status %d)",
 			    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 		}
-		if (now_s() - t0 > 30)
+		if (bench_now_s() - t0 > 30)
 			fail("no answer from diboli serve after 30 s");
 		sleep_us(50);
 	}
@@ -1169,12 +1141,12 @@ pg_ingest(void)
 	for (i = 0; i < nclients; i++)
 		c[i] = pg_connect();
 	atomic_store(&next_bulk, 0);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < nclients; i++)
 		pthread_create(&th[i], NULL, pg_ingest_thread, c[i]);
 	for (i = 0; i < nclients; i++)
 		pthread_join(th[i], NULL);
-	t0 = now_s() - t0;
+	t0 = bench_now_s() - t0;
 	if (isatty(2))
 		fputc('\n', stderr);
 	for (i = 0; i < nclients; i++)
@@ -1234,17 +1206,17 @@ pg_queries(size_t n, double *qps, double *p50, double *p99, double *feat,
 		    (size_t)PQgetlength(r, 0, 0));
 		PQclear(r);
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < n; i++) {
-		double s = now_s();
+		double s = bench_now_s();
 		PGresult *r = pg_map(c, &mq[i % nmq]);
 
-		lat[i] = (now_s() - s) * 1e3;
+		lat[i] = (bench_now_s() - s) * 1e3;
 		total += number_returned(PQgetvalue(r, 0, 0),
 		    (size_t)PQgetlength(r, 0, 0));
 		PQclear(r);
 	}
-	t = now_s() - t0;
+	t = bench_now_s() - t0;
 	*qps = (double)n / t;
 	*p50 = quantile(lat, n, 0.50);
 	*p99 = quantile(lat, n, 0.99);
@@ -1268,40 +1240,6 @@ pg_queries(size_t n, double *qps, double *p50, double *p99, double *feat,
 }
 
 /* ---- output ---- */
-
-static void
-append_json(const char *path)
-{
-	json_t *a = json_load_file(path, 0, NULL), *kept = json_array(), *v;
-	size_t i;
-	int k;
-
-	/* Keep the other benchmarks' entries, replace ours. */
-	json_array_foreach(a, i, v) {
-		const char *name = json_string_value(json_object_get(v,
-		    "name"));
-		int ours = 0;
-
-		for (k = 0; k < nresults; k++)
-			if (name != NULL && strcmp(name, results[k].name) == 0)
-				ours = 1;
-		if (!ours)
-			json_array_append(kept, v);
-	}
-	json_decref(a);
-	for (k = 0; k < nresults; k++)
-		json_array_append_new(kept, json_pack("{s:s, s:f, s:s, s:s, "
-		    "s:f, s:f}", "name", results[k].name, "value",
-		    results[k].value, "unit", results[k].unit, "baseline_name",
-		    results[k].baseline_name, "baseline_value",
-		    results[k].baseline_value, "ratio",
-		    results[k].baseline_value != 0 ? results[k].value /
-		    results[k].baseline_value : 0.0));
-	if (json_dump_file(kept, path, JSON_INDENT(2) |
-	    JSON_REAL_PRECISION(6)) != 0)
-		fprintf(stderr, "bench_http: cannot write %s\n", path);
-	json_decref(kept);
-}
 
 static void
 row(const char *what, const char *fmt, double v, double b, const char *goal,
@@ -1340,7 +1278,7 @@ main(int argc, char **argv)
 	int restarts = 5, quick = 0, i;
 	double d_ingest, p_ingest, d_qps, d_p50, d_p99, d_feat;
 	double p_qps, p_p50, p_p99, p_feat, start_ms[16], rss_mb, hwm_mb;
-	double t_all = now_s();
+	double t_all = bench_now_s();
 	char *dver[VERIFY], *pver[VERIFY];
 	int same;
 
@@ -1486,17 +1424,17 @@ main(int argc, char **argv)
 		qsort(start_ms, (size_t)restarts, sizeof start_ms[0],
 		    cmp_double);
 		med = start_ms[restarts / 2];
-		add_result("http_ingest_records_per_s", d_ingest, "records/s",
+		bench_result("http_ingest_records_per_s", d_ingest, "records/s",
 		    "postgis_insert_records_per_s", p_ingest);
-		add_result("map_query_per_s", d_qps, "queries/s",
+		bench_result("map_query_per_s", d_qps, "queries/s",
 		    "postgis_map_query_per_s", p_qps);
-		add_result("map_query_p50_ms", d_p50, "ms",
+		bench_result("map_query_p50_ms", d_p50, "ms",
 		    "postgis_map_query_p50_ms", p_p50);
-		add_result("map_query_p99_ms", d_p99, "ms",
+		bench_result("map_query_p99_ms", d_p99, "ms",
 		    "postgis_map_query_p99_ms", p_p99);
-		add_result("idle_rss_mb", rss_mb, "MB", "goal_limit_rss_mb",
+		bench_result("idle_rss_mb", rss_mb, "MB", "goal_limit_rss_mb",
 		    GOAL_RSS_MB);
-		add_result("start_to_first_answer_ms", med, "ms",
+		bench_result("start_to_first_answer_ms", med, "ms",
 		    "goal_limit_start_ms", GOAL_START_MS);
 
 		printf("\n%-38s %11s %11s %7s   %-20s\n", "benchmark", "diboli",
@@ -1542,9 +1480,9 @@ main(int argc, char **argv)
 			printf("--quick: %zu records, not the 1M of the goals.\n",
 			    nrec);
 	}
-	append_json(out);
+	bench_results_write(out, 1);
 	printf("results appended to %s (%.0f s in all)\n", out,
-	    now_s() - t_all);
+	    bench_now_s() - t_all);
 	for (i = 0; i < VERIFY && (size_t)i < nmq; i++) {
 		free(dver[i]);
 		free(pver[i]);

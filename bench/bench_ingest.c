@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "bench_common.h"
 #include "demo/demo.h"
 #include "log/record.h"
 #include "model/model.h"
@@ -34,33 +35,6 @@
 #include "util/util.h"
 
 #define BATCH 1000
-
-struct result {
-	const char *name;
-	double value;
-	const char *unit;
-	const char *baseline_name;
-	double baseline_value;
-};
-
-static struct result results[16];
-static int nresults;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-add_result(const char *name, double v, const char *unit, const char *bname,
-    double bv)
-{
-	results[nresults++] = (struct result){name, v, unit, bname, bv};
-}
 
 static long long
 file_size(const char *path)
@@ -135,7 +109,7 @@ bench_library(const char *dir, size_t n, struct node **out)
 	if (node_init(dir, "SN", "Banc d'essai — PC Tambacounda", &d) != 0 ||
 	    node_open(dir, &node, &d) != 0)
 		die("node", &d);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < n; i += BATCH) {
 		size_t m = n - i < BATCH ? n - i : BATCH;
 
@@ -145,7 +119,7 @@ bench_library(const char *dir, size_t n, struct node **out)
 		if (isatty(2) && (i / BATCH) % 50 == 0)
 			fprintf(stderr, "\r  library: %zu/%zu", i, n);
 	}
-	t0 = now_s() - t0;
+	t0 = bench_now_s() - t0;
 	if (isatty(2))
 		fputc('\n', stderr);
 	free(ids);
@@ -225,7 +199,7 @@ bench_pipeline(const char *dir, size_t n, struct node **out)
 	    node_open(dir, &p.node, &d) != 0)
 		die("node", &d);
 	p.n = n;
-	t0 = now_s();
+	t0 = bench_now_s();
 	pthread_create(&th, NULL, producer, &p);
 	while (done < n) {
 		struct record *recs;
@@ -248,7 +222,7 @@ bench_pipeline(const char *dir, size_t n, struct node **out)
 		pthread_mutex_unlock(&p.mu);
 	}
 	pthread_join(th, NULL);
-	t0 = now_s() - t0;
+	t0 = bench_now_s() - t0;
 	for (i = 0; i < RING; i++)
 		free(p.slot[i]);
 	*out = p.node;
@@ -307,7 +281,7 @@ bench_raw(const char *path, size_t n, sqlite3 **out)
 		fprintf(stderr, "bench: raw: %s\n", sqlite3_errmsg(db));
 		exit(1);
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < n; i++) {
 		if (i % BATCH == 0)
 			sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
@@ -327,7 +301,7 @@ bench_raw(const char *path, size_t n, sqlite3 **out)
 		if (i % BATCH == BATCH - 1 || i == n - 1)
 			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	}
-	t0 = now_s() - t0;
+	t0 = bench_now_s() - t0;
 	sqlite3_finalize(st);
 	for (i = 0; i < n; i++)
 		free(bodies[i]);
@@ -373,7 +347,7 @@ bench_query_library(struct node *n, int days, double secs, double *hits)
 {
 	struct dib_diag d = {0};
 	unsigned seed = 42;
-	double t0 = now_s(), el;
+	double t0 = bench_now_s(), el;
 	long q = 0;
 	size_t total = 0;
 
@@ -397,7 +371,7 @@ bench_query_library(struct node *n, int days, double secs, double *hits)
 		total += cnt;
 		free(h);
 		q++;
-	} while ((el = now_s() - t0) < secs);
+	} while ((el = bench_now_s() - t0) < secs);
 	*hits = (double)total / q;
 	return q / el;
 }
@@ -407,7 +381,7 @@ bench_query_raw(sqlite3 *db, int days, double secs)
 {
 	sqlite3_stmt *st;
 	unsigned seed = 42;
-	double t0 = now_s(), el;
+	double t0 = bench_now_s(), el;
 	long q = 0;
 
 	sqlite3_prepare_v2(db, "SELECT id, body FROM raw WHERE t BETWEEN ?1 "
@@ -426,29 +400,9 @@ bench_query_raw(sqlite3 *db, int days, double secs)
 			;
 		sqlite3_reset(st);
 		q++;
-	} while ((el = now_s() - t0) < secs);
+	} while ((el = bench_now_s() - t0) < secs);
 	sqlite3_finalize(st);
 	return q / el;
-}
-
-static void
-write_json(const char *path)
-{
-	json_t *a = json_array();
-	int i;
-
-	for (i = 0; i < nresults; i++)
-		json_array_append_new(a, json_pack("{s:s, s:f, s:s, s:s, s:f, "
-		    "s:f}", "name", results[i].name, "value", results[i].value,
-		    "unit", results[i].unit, "baseline_name",
-		    results[i].baseline_name, "baseline_value",
-		    results[i].baseline_value, "ratio",
-		    results[i].baseline_value != 0 ? results[i].value /
-		    results[i].baseline_value : 0.0));
-	if (json_dump_file(a, path, JSON_INDENT(2) | JSON_REAL_PRECISION(6))
-	    != 0)
-		fprintf(stderr, "bench: cannot write %s\n", path);
-	json_decref(a);
 }
 
 int
@@ -528,13 +482,13 @@ main(int argc, char **argv)
 	lq = bench_query_library(node, days, qsecs, &hits);
 	rq = bench_query_raw(rdb, days, qsecs);
 
-	add_result("ingest_records_per_s", lrate, "records/s",
+	bench_result("ingest_records_per_s", lrate, "records/s",
 	    "raw_sqlite_insert_records_per_s", rrate);
-	add_result("ingest_pipelined_records_per_s", prate, "records/s",
+	bench_result("ingest_pipelined_records_per_s", prate, "records/s",
 	    "raw_sqlite_insert_records_per_s", rrate);
-	add_result("bytes_per_record", (double)lbytes / n, "bytes",
+	bench_result("bytes_per_record", (double)lbytes / n, "bytes",
 	    "raw_sqlite_bytes_per_record", (double)rbytes / n);
-	add_result("bbox_7day_queries_per_s", lq, "queries/s",
+	bench_result("bbox_7day_queries_per_s", lq, "queries/s",
 	    "raw_sqlite_time_index_queries_per_s", rq);
 
 	printf("\n%-40s %12s %12s %7s\n", "benchmark", "diboli",
@@ -556,7 +510,7 @@ main(int argc, char **argv)
 	    "parses, validates and encodes (node_prepare) while the\nsingle "
 	    "writer signs, stores, projects and commits (node_append), as "
 	    "diboli\nserve will. WAL, synchronous=FULL everywhere.\n", n, days);
-	write_json(out);
+	bench_results_write(out, 0);
 	printf("results written to %s\n", out);
 
 	node_close(node);
