@@ -601,17 +601,6 @@ print_value(const json_t *v, const struct model_category *cat,
 	}
 }
 
-static void
-audience_text(const json_t *j, char *out, size_t n)
-{
-	const json_t *v = json_object_get(j, "audience");
-	size_t i, len = 0;
-
-	out[0] = '\0';
-	for (i = 0; i < json_array_size(v) && len + 4 < n; i++)
-		len += (size_t)snprintf(out + len, n - len, "%s%s", i ? "," : "",
-		    json_string_value(json_array_get(v, i)));
-}
 
 /* One "Label         value" line of a record sheet. */
 static void __attribute__((format(printf, 2, 3)))
@@ -670,7 +659,7 @@ print_record(struct node *n, const json_t *j, const char *lang)
 	if (json_is_array(v)) {
 		char aud[64];
 
-		audience_text(j, aud, sizeof aud);
+		node_audience_text(j, aud, sizeof aud);
 		line("Audience", "%s", aud);
 	}
 	o = json_object_get(j, "origin");

@@ -33,15 +33,26 @@ field(struct buf *b, const char *s)
 	return rc | buf_addc(b, '"');
 }
 
+char *
+node_audience_text(const json_t *rec, char *out, size_t n)
+{
+	const json_t *aud = json_object_get(rec, "audience");
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < json_array_size(aud) && len + 4 < n; i++)
+		len += (size_t)snprintf(out + len, n - len, "%s%s", i ? "," : "",
+		    json_string_value(json_array_get(aud, i)));
+	return out;
+}
+
 int
 node_csv_row(const json_t *j, struct buf *b)
 {
 	const json_t *g = json_object_get(j, "geometry");
 	const json_t *c = json_object_get(g, "coordinates");
-	const json_t *aud = json_object_get(j, "audience");
 	const char *type = json_string_value(json_object_get(g, "type"));
 	char *attrs;
-	size_t i;
 	int rc = 0;
 
 	rc |= field(b, json_string_value(json_object_get(j, "id")));
@@ -60,14 +71,9 @@ node_csv_row(const json_t *j, struct buf *b)
 	rc |= field(b, json_string_value(json_object_get(j, "mgrs")));
 	rc |= buf_addc(b, ',');
 	{
-		char a[64] = "";
-		size_t len = 0;
+		char a[64];
 
-		for (i = 0; i < json_array_size(aud) && len + 4 < sizeof a; i++)
-			len += (size_t)snprintf(a + len, sizeof a - len, "%s%s",
-			    i ? "," : "", json_string_value(json_array_get(aud,
-			    i)));
-		rc |= field(b, a);
+		rc |= field(b, node_audience_text(j, a, sizeof a));
 	}
 	rc |= buf_addc(b, ',');
 	rc |= field(b, json_string_value(json_object_get(json_object_get(j,

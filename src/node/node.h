@@ -138,6 +138,9 @@ int node_feature(struct node *n, int64_t log, int64_t seq,
     const char *status, struct node_logcache *lc, struct buf *b);
 void node_logcache_clear(struct node_logcache *lc);
 
+/* "ML,SN": the audience of a record as node_record_json gives it. */
+char *node_audience_text(const json_t *rec, char *out, size_t n);
+
 /* The header line of CSV exports, with its newline. */
 extern const char node_csv_header[];
 

@@ -232,7 +232,7 @@ after_cursor(const struct store_query *q, int64_t t, const void *id)
 
 /* Rows of ST_ZSCAN / ST_DAYSCAN: id, t, zkey, cat, k. */
 static int
-scan(struct store *s, sqlite3_stmt *st, const struct store_query *q,
+scan(sqlite3_stmt *st, const struct store_query *q,
     const struct catset *cs, const uint32_t *box, struct hits *h,
     struct dib_diag *d)
 {
@@ -263,7 +263,6 @@ scan(struct store *s, sqlite3_stmt *st, const struct store_query *q,
 		}
 	}
 	sqlite3_reset(st);
-	(void)s;
 	return rc;
 }
 
@@ -287,7 +286,7 @@ by_zindex(struct store *s, const struct store_query *q,
 			sqlite3_bind_int64(st, 1, day);
 			sqlite3_bind_int64(st, 2, ranges[i][0]);
 			sqlite3_bind_int64(st, 3, ranges[i][1]);
-			if ((rc = scan(s, st, q, cs, box, h, d)) != 0)
+			if ((rc = scan(st, q, cs, box, h, d)) != 0)
 				return rc;
 		}
 	}
@@ -321,7 +320,7 @@ by_day(struct store *s, const struct store_query *q,
 		if (st == NULL)
 			return store_dberr(s, d, "query");
 		sqlite3_bind_int64(st, 1, day);
-		if ((rc = scan(s, st, q, cs, NULL, h, d)) != 0)
+		if ((rc = scan(st, q, cs, NULL, h, d)) != 0)
 			return rc;
 		if (q->limit && h->n >= q->limit)
 			break;
@@ -403,7 +402,7 @@ store_query(struct store *s, const struct store_query *q,
 				rc = store_dberr(s, d, "query");
 				goto out;
 			}
-			rc = scan(s, st, &all, &cs, box, &h, d);
+			rc = scan(st, &all, &cs, box, &h, d);
 			sqlite3_finalize(st);
 		}
 	}
@@ -426,7 +425,6 @@ out:
 }
 
 struct store_iter {
-	struct store *s;
 	const struct store_query *q;
 	struct catset cs;
 	uint32_t box[4];
@@ -443,7 +441,6 @@ store_iter_open(struct store *s, const struct store_query *q,
 	*out = NULL;
 	if ((it = calloc(1, sizeof *it)) == NULL)
 		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
-	it->s = s;
 	it->q = q;
 	if ((rc = catset_make(s, q->category, &it->cs, d)) != 0 ||
 	    (rc = text_make(s, q->text, &it->cs, d)) != 0)
