@@ -452,9 +452,15 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	}
 	if (c->tls_cert != NULL) {
 		if ((rc = util_read_file(c->tls_cert, 1 << 20, &cert, &len,
-		    d)) != 0 || (rc = util_read_file(c->tls_key, 1 << 20, &key,
-		    &len, d)) != 0)
+		    d)) != 0) {
+			snprintf(d->field, sizeof d->field, "tls-cert");
 			goto out;
+		}
+		if ((rc = util_read_file(c->tls_key, 1 << 20, &key, &len,
+		    d)) != 0) {
+			snprintf(d->field, sizeof d->field, "tls-key");
+			goto out;
+		}
 		s->tls = 1;
 	}
 	if ((s->throttle = auth_throttle_new()) == NULL) {
