@@ -83,7 +83,48 @@ static const char schema[] =
     "  old BLOB PRIMARY KEY,\n"
     "  new BLOB NOT NULL,\n"
     "  kind INTEGER NOT NULL) WITHOUT ROWID;\n"
-    "CREATE INDEX rec_link_new ON rec_link(new);\n";
+    "CREATE INDEX rec_link_new ON rec_link(new);\n"
+    /* Federation. Nation root keys this node pins: it accepts blocks
+     * only from origins whose certificate one of them signed. */
+    "CREATE TABLE nations(\n"
+    "  nation TEXT PRIMARY KEY,\n"
+    "  pubkey BLOB NOT NULL CHECK(length(pubkey) = 32),\n"
+    "  added INTEGER NOT NULL);\n"
+    /* Nodes this one exchanges with; url NULL: bundles only. node: the
+     * peer's node key once seen. last_*: the last exchange (ms, 1 ok or
+     * 0 failed, a one-line result); fails and next_at drive backoff;
+     * wait_in / wait_out: records waiting each way at the last one. */
+    "CREATE TABLE peers(\n"
+    "  name TEXT PRIMARY KEY,\n"
+    "  nation TEXT NOT NULL,\n"
+    "  url TEXT,\n"
+    "  node BLOB,\n"
+    "  added INTEGER NOT NULL,\n"
+    "  last_at INTEGER,\n"
+    "  last_ok INTEGER,\n"
+    "  last_result TEXT,\n"
+    "  fails INTEGER NOT NULL DEFAULT 0,\n"
+    "  next_at INTEGER NOT NULL DEFAULT 0,\n"
+    "  wait_in INTEGER,\n"
+    "  wait_out INTEGER);\n"
+    /* Received blocks that skip ahead of a gap, until it fills. */
+    "CREATE TABLE pending(\n"
+    "  origin BLOB NOT NULL,\n"
+    "  audience TEXT NOT NULL,\n"
+    "  first_seq INTEGER NOT NULL,\n"
+    "  block BLOB NOT NULL,\n"
+    "  received_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY(origin, audience, first_seq)) WITHOUT ROWID;\n"
+    /* Equivocation: two different blocks for one log and sequence; both
+     * are kept here, out of the projection, for the administrators. */
+    "CREATE TABLE quarantine(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  origin BLOB NOT NULL,\n"
+    "  audience TEXT NOT NULL,\n"
+    "  first_seq INTEGER NOT NULL,\n"
+    "  block BLOB NOT NULL,\n"
+    "  reason TEXT NOT NULL,\n"
+    "  received_at INTEGER NOT NULL);\n";
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_LOG_FIND] = "SELECT id, next_seq, head FROM logs "

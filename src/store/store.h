@@ -17,7 +17,7 @@
 
 struct record;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* The key of record seq of log in the entries table. */
 #define STORE_ENTRY_SHIFT 40

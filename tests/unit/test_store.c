@@ -24,7 +24,7 @@ test_open_memory(void **state)
 	(void)state;
 	assert_int_equal(store_open(":memory:", 1, &s, &d), 0);
 	assert_int_equal(store_meta_get(s, "schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "1");
+	assert_string_equal(v, "2");
 	assert_int_equal(store_meta_get(s, "nope", v, sizeof v),
 	    DIB_ENOTFOUND);
 	assert_int_equal(store_count(s, "SELECT count(*) FROM rec"), 0);
