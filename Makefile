@@ -70,14 +70,34 @@ fuzz: deps
 	    fuzz/corpus/$$n || exit 1; \
 	done
 
+# Demo nation keys live beside the demo nodes (a real nation key stays
+# offline). The nodes first exchange bundles, as across the bridge, then
+# their servers sync over HTTP in the background.
 demo: build
 	@rm -rf $(DEMO_DIR)
+	@mkdir -p $(DEMO_DIR)/keys
+	$(BUILD)/diboli nation keygen --nation SN --out $(DEMO_DIR)/keys/sn
+	$(BUILD)/diboli nation keygen --nation ML --out $(DEMO_DIR)/keys/ml
 	$(BUILD)/diboli init --dir $(DEMO_DIR)/sn --nation SN \
-	  --name "Zone militaire n°4 — PC Tambacounda"
+	  --name "Zone militaire n°4 — PC Tambacounda" \
+	  --nation-key $(DEMO_DIR)/keys/sn.key
 	$(BUILD)/diboli demo seed --dir $(DEMO_DIR)/sn --days 120 --seed 1
 	$(BUILD)/diboli init --dir $(DEMO_DIR)/ml --nation ML \
-	  --name "Région militaire n°4 — PC Kayes"
+	  --name "Région militaire n°4 — PC Kayes" \
+	  --nation-key $(DEMO_DIR)/keys/ml.key
 	$(BUILD)/diboli demo seed --dir $(DEMO_DIR)/ml --days 120 --seed 2
+	$(BUILD)/diboli peer add --dir $(DEMO_DIR)/sn --name ML-RM4 --nation ML \
+	  --nation-pub $(DEMO_DIR)/keys/ml.pub --url http://127.0.0.1:8441
+	$(BUILD)/diboli peer add --dir $(DEMO_DIR)/ml --name SN-ZM4 --nation SN \
+	  --nation-pub $(DEMO_DIR)/keys/sn.pub --url http://127.0.0.1:8440
+	$(BUILD)/diboli bundle export --dir $(DEMO_DIR)/sn --for ML \
+	  --encrypt-to $(DEMO_DIR)/keys/ml.pub --out $(DEMO_DIR)/sn-to-ml.bundle
+	$(BUILD)/diboli bundle import --dir $(DEMO_DIR)/ml \
+	  --key $(DEMO_DIR)/keys/ml.key $(DEMO_DIR)/sn-to-ml.bundle
+	$(BUILD)/diboli bundle export --dir $(DEMO_DIR)/ml --for SN \
+	  --out $(DEMO_DIR)/ml-to-sn.bundle
+	$(BUILD)/diboli bundle import --dir $(DEMO_DIR)/sn \
+	  $(DEMO_DIR)/ml-to-sn.bundle
 	$(BUILD)/diboli log verify --dir $(DEMO_DIR)/sn
 	$(BUILD)/diboli log verify --dir $(DEMO_DIR)/ml
 	@echo

@@ -179,6 +179,7 @@ static int as_root;
 static pid_t server_pid = -1;
 static int pg_started;
 static int keep;                        /* --keep: leave the work dir */
+static int ingest_only;                 /* --ingest-only: diboli ingest, no more */
 static int failing = 1;                 /* cleared on success */
 
 static void
@@ -1306,10 +1307,12 @@ main(int argc, char **argv)
 				fail("--clients: 1 to %d", MAX_CLIENTS);
 		} else if (strcmp(argv[i], "--keep") == 0) {
 			keep = 1;
+		} else if (strcmp(argv[i], "--ingest-only") == 0) {
+			ingest_only = 1;
 		} else {
 			fprintf(stderr, "usage: bench_http [--quick] [--out F] "
 			    "[--diboli PATH] [--records N] [--queries N] "
-			    "[--clients N] [--keep]\n");
+			    "[--clients N] [--keep] [--ingest-only]\n");
 			return 2;
 		}
 	}
@@ -1366,6 +1369,13 @@ main(int argc, char **argv)
 	fprintf(stderr, "bench_http: diboli ingest over HTTP, %d clients, "
 	    "%d records a POST (%s)...\n", nclients, BULK, base_url);
 	d_ingest = diboli_ingest();
+	if (ingest_only) {
+		/* For profiling the server: no baseline, no ratio. */
+		server_stop();
+		printf("diboli ingest over HTTP: %.0f records/s\n", d_ingest);
+		failing = 0;
+		finish(0);
+	}
 	fprintf(stderr, "bench_http: diboli map queries...\n");
 	diboli_queries(nq, &d_qps, &d_p50, &d_p99, &d_feat, dver);
 	server_stop();

@@ -5,6 +5,8 @@
 #ifndef DIB_CLI_H
 #define DIB_CLI_H
 
+#include <stdint.h>
+
 #include "util/err.h"
 
 enum {
@@ -51,6 +53,13 @@ int cli_demo(int argc, char **argv);
 int cli_user(int argc, char **argv);    /* user add|passwd|... */
 int cli_token(int argc, char **argv);   /* token create|list|revoke */
 int cli_audit(int argc, char **argv);   /* audit verify|list */
+int cli_nation(int argc, char **argv);  /* nation keygen|pin|list */
+int cli_peer(int argc, char **argv);    /* peer add|list|remove */
+int cli_sync(int argc, char **argv);    /* sync [summary|status] */
+int cli_bundle(int argc, char **argv);  /* bundle export|import */
+
+/* A byte count ("4194304", "64k", "4M") within [lo, hi]: 0 or -1. */
+int cli_parse_bytes(const char *s, int64_t lo, int64_t hi, int64_t *out);
 
 struct store;
 

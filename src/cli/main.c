@@ -23,6 +23,10 @@ static const struct {
 	{"user", cli_user, "add, change, disable, list user accounts"},
 	{"token", cli_token, "create, list, revoke API tokens"},
 	{"audit", cli_audit, "verify and list the audit trail"},
+	{"nation", cli_nation, "make, pin and list nation root keys"},
+	{"peer", cli_peer, "add, list, remove the nodes to sync with"},
+	{"sync", cli_sync, "exchange with peers; summary; status"},
+	{"bundle", cli_bundle, "export and import sync bundles (USB, e-mail)"},
 };
 
 static void

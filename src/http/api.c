@@ -507,6 +507,7 @@ h_whoami(struct req *r, const char *id)
 struct append_job {
 	struct record *recs;
 	size_t n;
+	struct log_prep prep;   /* blocks and their records hashes */
 	const char *actor, *addr;
 	char detail[200];
 };
@@ -518,7 +519,7 @@ job_append(struct node *n, void *arg, struct dib_diag *d)
 	char first[37];
 	int rc;
 
-	if ((rc = node_append(n, a->recs, a->n, d)) != 0)
+	if ((rc = node_append_prepared(n, a->recs, a->n, &a->prep, d)) != 0)
 		return rc;
 	util_uuid_format(a->recs[0].id, first);
 	snprintf(a->detail, sizeof a->detail, "%zu record(s), first %s", a->n,
@@ -586,6 +587,7 @@ create_free(void *p)
 	for (i = 0; i < c->count; i++)
 		record_clear(&c->a.recs[i]);
 	free(c->a.recs);
+	log_prep_free(&c->a.prep);
 	free(c);
 }
 
@@ -601,6 +603,37 @@ create_finish(struct req *r)
 	if (c->job.rc != 0)
 		return http_reply_diag(r, &c->job.d);
 	atomic_fetch_add(&r->srv->records_in, c->count);
+	http_sync_kick(r->srv);
+	if (!c->single) {
+		/* {"ids":[...]} written straight: a thousand ids would be a
+		 * thousand jansson strings to make, dump and free. */
+		size_t len = 9 + c->count * 39 + 2;
+		char *text = malloc(len), *p = text;
+
+		if (text == NULL)
+			return MHD_NO;
+		memcpy(p, "{\"ids\":[", 8);
+		p += 8;
+		for (i = 0; i < c->count; i++) {
+			if (i)
+				*p++ = ',';
+			*p++ = '"';
+			util_uuid_format(c->a.recs[i].id, p);
+			p += 36;
+			*p++ = '"';
+		}
+		memcpy(p, "]}", 2);
+		p += 2;
+		r->sent = (size_t)(p - text);
+		if ((resp = MHD_create_response_from_buffer(r->sent, text,
+		    MHD_RESPMEM_MUST_FREE)) == NULL) {
+			free(text);
+			return MHD_NO;
+		}
+		MHD_add_response_header(resp, "Content-Type",
+		    "application/json; charset=utf-8");
+		return http_queue(r, 201, resp);
+	}
 	ids = json_array();
 	for (i = 0; i < c->count; i++) {
 		char txt[37];
@@ -608,8 +641,6 @@ create_finish(struct req *r)
 		json_array_append_new(ids, json_string(util_uuid_format(
 		    c->a.recs[i].id, txt)));
 	}
-	if (!c->single)
-		return http_reply_json(r, 201, json_pack("{s:o}", "ids", ids), NULL);
 	snprintf(loc, sizeof loc, API "/records/%s",
 	    json_string_value(json_array_get(ids, 0)));
 	o = json_pack("{s:O, s:o}", "id", json_array_get(ids, 0), "ids", ids);
@@ -617,6 +648,111 @@ create_finish(struct req *r)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Location", loc);
 	return http_queue(r, 201, resp);
+}
+
+/* The records of a bulk body, prepared one by one as they are parsed. */
+struct bulk {
+	struct node *n;
+	struct record *recs;
+	size_t count;           /* elements seen */
+	size_t done;            /* prepared, at recs */
+	size_t cap;             /* room at recs */
+	int failed;             /* 1: element done failed (d), 2: no memory */
+	struct dib_diag d;
+};
+
+static void
+bulk_one(void *arg, size_t i, json_t *v)
+{
+	struct bulk *b = arg;
+
+	b->count = i + 1;
+	if (b->failed || i >= NODE_MAX_BATCH)
+		return;
+	if (b->done == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		struct record *nr;
+
+		if (cap > NODE_MAX_BATCH)
+			cap = NODE_MAX_BATCH;
+		if ((nr = realloc(b->recs, cap * sizeof *nr)) == NULL) {
+			b->failed = 2;
+			return;
+		}
+		b->recs = nr;
+		b->cap = cap;
+	}
+	if (node_prepare(b->n, v, &b->recs[b->done], &b->d) != 0) {
+		record_clear(&b->recs[b->done]);
+		b->failed = 1;
+		return;
+	}
+	b->done++;
+}
+
+static void
+bulk_clear(struct bulk *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->done; i++)
+		record_clear(&b->recs[i]);
+	free(b->recs);
+	b->recs = NULL;
+	b->done = 0;
+}
+
+static enum MHD_Result
+create_submit(struct req *r, struct create_state *c)
+{
+	struct dib_diag d;
+
+	/* Hash here too, on this request's thread: the writer only signs. */
+	if (log_prepare(c->a.recs, c->a.n, &c->a.prep, &d) != 0) {
+		create_free(c);
+		return http_reply_diag(r, &d);
+	}
+	c->a.actor = r->who.login;
+	c->a.addr = r->addr;
+	c->job.fn = job_append;
+	c->job.arg = &c->a;
+	return go_async(r, &c->job, create_finish, c, create_free);
+}
+
+/*
+** {"records": [...]}, parsed and checked one record at a time: the same
+** answers as the general path below in the same order of precedence (bad
+** JSON, then the count, then the first bad record), which it falls back
+** to for anything else.
+*/
+static enum MHD_Result
+create_bulk(struct req *r, struct bulk *b)
+{
+	struct create_state *c;
+	enum MHD_Result ret;
+
+	if (b->count == 0)
+		ret = http_reply_error(r, 422, "invalid", "records", "is empty");
+	else if (b->count > NODE_MAX_BATCH)
+		ret = http_reply_error(r, 413, "too_big", "records", "at most %d "
+		    "records in one request, got %zu", NODE_MAX_BATCH, b->count);
+	else if (b->failed == 1) {
+		char p[32];
+
+		snprintf(p, sizeof p, "records[%zu]", b->done);
+		dib_diag_prefix(&b->d, p);
+		ret = http_reply_diag(r, &b->d);
+	} else if (b->failed == 2 || (c = calloc(1, sizeof *c)) == NULL) {
+		ret = http_reply_error(r, 503, "no_memory", "", "out of memory");
+	} else {
+		c->a.recs = b->recs;
+		c->a.n = c->count = b->done;
+		b->recs = NULL;
+		b->done = 0;
+		return create_submit(r, c);
+	}
+	bulk_clear(b);
+	return ret;
 }
 
 static enum MHD_Result
@@ -631,6 +767,16 @@ h_create(struct req *r, const char *id)
 	int single;
 
 	(void)id;
+	if (is_json(r) && r->body.p != NULL) {
+		struct bulk b;
+
+		memset(&b, 0, sizeof b);
+		b.n = n;
+		if (util_json_each(r->body.p, r->body.len, "records", bulk_one,
+		    &b) == 0)
+			return create_bulk(r, &b);
+		bulk_clear(&b);
+	}
 	if ((j = body_json(r, &ret)) == NULL)
 		return ret;
 	list = json_object_get(j, "records");
@@ -680,11 +826,7 @@ h_create(struct req *r, const char *id)
 		}
 		c->a.n++;
 	}
-	c->a.actor = r->who.login;
-	c->a.addr = r->addr;
-	c->job.fn = job_append;
-	c->job.arg = &c->a;
-	ret = go_async(r, &c->job, create_finish, c, create_free);
+	ret = create_submit(r, c);
 out:
 	json_decref(j);
 	return ret;
@@ -1216,6 +1358,9 @@ static const struct route routes[] = {
 	{"POST", API "/records/*/supersede", h_supersede, AUTH_CHANGE},
 	{"POST", API "/records/*/retract", h_retract, AUTH_CHANGE},
 	{"GET", API "/audit", h_audit, AUTH_AUDIT},
+	{"GET", API "/sync/status", http_sync_status, AUTH_READ},
+	/* Nodes, not users: the calling node's key authenticates it. */
+	{"POST", "/sync/v1/exchange", http_sync_exchange, NOAUTH},
 };
 
 /* Does url match pattern? The "*" segment goes to id. */

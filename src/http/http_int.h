@@ -39,6 +39,13 @@ struct server {
 	atomic_int active;              /* requests begun, not yet done */
 	atomic_int stopping;            /* no more suspended connections */
 	atomic_int suspended;           /* connections waiting on the writer */
+	/* Background sync with the peers that have a URL (sync_bg.c). */
+	pthread_t sync_thread;
+	int sync_running;
+	pthread_mutex_t sync_mu;
+	pthread_cond_t sync_cv;
+	atomic_int sync_stop;
+	atomic_int sync_kick;           /* new local records: sync now */
 };
 
 /* Who is asking, once authenticated. */
@@ -96,6 +103,16 @@ const char *http_header(struct req *r, const char *name);
 
 /* The API: route one complete request. */
 enum MHD_Result http_dispatch(struct req *r);
+
+/* Background sync: start after listening, stop before the writer. */
+void http_sync_start(struct server *s);
+void http_sync_stop(struct server *s);
+/* New local records: wake the background sync. */
+void http_sync_kick(struct server *s);
+
+/* Node-to-node sync (api_sync.c). */
+enum MHD_Result http_sync_exchange(struct req *r, const char *id);
+enum MHD_Result http_sync_status(struct req *r, const char *id);
 
 /* Audit through the writer; never fails the request. */
 void http_audit(struct req *r, const char *action, const char *target,

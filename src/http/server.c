@@ -73,10 +73,11 @@ http_reader(struct server *s)
 	s->readers[s->nreaders++] = st;
 	pthread_mutex_unlock(&s->readers_mu);
 	/* The same node, seen through this thread's own connection: its
-	 * model, identity and key are read-only here. */
+	 * model and identity are read-only here; the secret key stays with
+	 * the writer (its public key and origin row are the node's id). */
 	reader_node = *s->node;
 	reader_node.store = st;
-	sodium_memzero(&reader_node.signer, sizeof reader_node.signer);
+	sodium_memzero(reader_node.signer.sk, sizeof reader_node.signer.sk);
 	reader_ready = 1;
 	return &reader_node;
 }
@@ -247,6 +248,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			    "the request body is larger than %zu bytes",
 			    s->conf.max_body);
 		}
+		/* The announced size at once (it is under the cap): no
+		 * buffer grown and copied again and again while it comes. */
+		if (cl != NULL)
+			buf_reserve(&r->body, (size_t)strtoull(cl, NULL, 10));
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -312,6 +317,105 @@ on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->active, 1);
+}
+
+/* ---- checkpoints beside the writer ---- */
+
+/*
+** A commit only appends to the WAL; copying the WAL back into the
+** database (a checkpoint: read, write, fsync) is work the single writer
+** need not do between two transactions. This thread does it instead, on
+** its own connection, while the writer goes on (a passive checkpoint
+** never blocks it). If it ever falls far behind, the writer checkpoints
+** itself, so that the WAL stays bounded.
+*/
+#define CKPT_PAGES 4096         /* WAL pages that wake the checkpointer */
+#define CKPT_HARD (16 * CKPT_PAGES) /* the writer's own limit */
+
+struct ckpt {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int want, stop, running;
+	const char *dbpath;
+};
+
+static int
+ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct ckpt *c = arg;
+
+	if (pages >= CKPT_HARD || (pages >= CKPT_PAGES && !c->running)) {
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
+		    NULL, NULL);
+	} else if (pages >= CKPT_PAGES) {
+		pthread_mutex_lock(&c->mu);
+		c->want = 1;
+		pthread_cond_signal(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+	}
+	return SQLITE_OK;
+}
+
+static void *
+ckpt_loop(void *arg)
+{
+	struct ckpt *c = arg;
+	struct store *st = NULL;
+	struct dib_diag d;
+
+	pthread_setname_np(pthread_self(), "diboli-ckpt");
+	if (store_open(c->dbpath, 0, &st, &d) != 0)
+		return NULL;
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		int log = 0, done = 0, rounds;
+
+		while (!c->want && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->stop)
+			break;
+		c->want = 0;
+		pthread_mutex_unlock(&c->mu);
+		/* Catch up with the commits made meanwhile: once all of the
+		 * WAL is copied, the writer's next commit starts it over. */
+		for (rounds = 0; rounds < 8; rounds++)
+			if (sqlite3_wal_checkpoint_v2(st->db, "main",
+			    SQLITE_CHECKPOINT_PASSIVE, &log, &done) !=
+			    SQLITE_OK || done >= log)
+				break;
+		pthread_mutex_lock(&c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	store_close(st);
+	return NULL;
+}
+
+static void
+ckpt_start(struct ckpt *c, const char *dbpath, sqlite3 *writer)
+{
+	memset(c, 0, sizeof *c);
+	c->dbpath = dbpath;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	c->running = pthread_create(&c->thread, NULL, ckpt_loop, c) == 0;
+	/* Replaces the automatic checkpoint of the writer's connection. */
+	sqlite3_wal_hook(writer, ckpt_hook, c);
+}
+
+/* After the writer stopped. */
+static void
+ckpt_stop(struct ckpt *c)
+{
+	if (c->running) {
+		pthread_mutex_lock(&c->mu);
+		c->stop = 1;
+		pthread_cond_signal(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		pthread_join(c->thread, NULL);
+	}
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
 }
 
 /* ---- start and stop ---- */
@@ -426,6 +530,8 @@ int
 http_serve(const struct http_conf *c, struct dib_diag *d)
 {
 	struct server *s;
+	struct ckpt ck;
+	int ck_on = 0;
 	char *cert = NULL, *key = NULL, url[128];
 	size_t len;
 	sigset_t sigs;
@@ -441,9 +547,6 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	pthread_mutex_init(&s->readers_mu, NULL);
 	if ((rc = node_open(c->dir, &s->node, d)) != 0)
 		goto out;
-	/* Checkpoint the WAL in bigger, rarer steps: commits of a busy
-	 * writer then seldom wait for one. */
-	store_exec(s->node->store, "PRAGMA wal_autocheckpoint=8192", NULL);
 	snprintf(s->dbpath, sizeof s->dbpath, "%s/%s", c->dir, NODE_DB);
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
 		rc = dib_fail(d, DIB_EUSAGE, "tls", "--tls-cert and --tls-key "
@@ -469,6 +572,8 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	}
 	if ((rc = listen_socket(c, &fd, url, sizeof url, s->tls, d)) != 0)
 		goto out;
+	ckpt_start(&ck, s->dbpath, s->node->store->db);
+	ck_on = 1;
 	if ((rc = writer_start(&s->writer, s->node, d)) != 0)
 		goto out;
 
@@ -499,6 +604,8 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	if (s->mhd == NULL) {
 		close(fd);
 		writer_stop(&s->writer);
+		ckpt_stop(&ck);
+		ck_on = 0;
 		rc = dib_fail(d, DIB_EIO, "listen", "the HTTP server did not "
 		    "start (check --tls-cert and --tls-key)");
 		goto out;
@@ -511,10 +618,12 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 
 		util_write_file(c->ready_file, line, (size_t)n, 0644, NULL);
 	}
+	http_sync_start(s);
 	do
 		rc = sigwait(&sigs, &sig);
 	while (rc != 0 && rc == EINTR);
 	fprintf(stderr, "diboli serve: signal %d, stopping\n", sig);
+	http_sync_stop(s);
 	/* No new connection; requests in flight finish (their writes
 	 * included, the writer still running to resume them), then the
 	 * writer drains. */
@@ -535,11 +644,18 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	}
 	MHD_stop_daemon(s->mhd);
 	writer_stop(&s->writer);
+	ckpt_stop(&ck);
+	ck_on = 0;
 	fprintf(stderr, "diboli serve: stopped after %llu requests, %llu "
 	    "commits\n", (unsigned long long)atomic_load(&s->requests),
 	    (unsigned long long)s->writer.commits);
 	rc = DIB_OK;
 out:
+	if (ck_on) {
+		/* The writer never started. */
+		sqlite3_wal_hook(s->node->store->db, NULL, NULL);
+		ckpt_stop(&ck);
+	}
 	for (i = 0; i < s->nreaders; i++)
 		store_close(s->readers[i]);
 	auth_throttle_free(s->throttle);

@@ -59,6 +59,7 @@ loop(void *arg)
 {
 	struct writer *w = arg;
 
+	pthread_setname_np(pthread_self(), "diboli-writer");
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		struct writer_job *batch, *j;

@@ -155,15 +155,17 @@ open_log(struct store *s, int64_t origin, const char *audience,
 	return DIB_OK;
 }
 
-/* Write recs[idx[0..n)] as one block of log. */
+/*
+** Write recs[idx[0..n)] as one block of log; rhash is their records hash
+** (log_prepare).
+*/
 static int
 write_block(struct store *s, const struct log_signer *k, int64_t log,
     uint64_t *next, uint8_t head[32], const char *audience,
-    struct record *recs, const size_t *idx, size_t n, int64_t now,
-    struct dib_diag *d)
+    struct record *recs, const size_t *idx, size_t n,
+    const uint8_t rhash[32], int64_t now, struct dib_diag *d)
 {
 	struct log_header h;
-	crypto_generichash_state hs;
 	uint8_t hdr[LOG_HEADER_MAX], sig[64], hash[32];
 	sqlite3_stmt *st;
 	size_t i, hlen;
@@ -176,13 +178,10 @@ write_block(struct store *s, const struct log_signer *k, int64_t log,
 	h.count = (uint32_t)n;
 	h.created = now;
 	memcpy(h.prev, head, 32);
-	crypto_generichash_init(&hs, NULL, 0, 32);
-	for (i = 0; i < n; i++) {
-		hash_record(&hs, recs[idx[i]].body, recs[idx[i]].body_len);
+	for (i = 0; i < n; i++)
 		if (recs[idx[i]].prec < prec)
 			prec = recs[idx[i]].prec;
-	}
-	crypto_generichash_final(&hs, h.records, 32);
+	memcpy(h.records, rhash, 32);
 	hlen = log_header_encode(&h, hdr);
 	crypto_sign_detached(sig, NULL, hdr, hlen, k->sk);
 	block_hash(hdr, hlen, sig, hash);
@@ -216,7 +215,7 @@ write_block(struct store *s, const struct log_signer *k, int64_t log,
 ** order: a counting pass over the few distinct audiences of a batch.
 */
 static int
-group_by_audience(struct record *recs, size_t n, size_t *idx)
+group_by_audience(const struct record *recs, size_t n, size_t *idx)
 {
 	const char *aud[UTIL_AUDIENCE_MAX * 4];
 	size_t count[UTIL_AUDIENCE_MAX * 4], start[UTIL_AUDIENCE_MAX * 4];
@@ -247,55 +246,98 @@ group_by_audience(struct record *recs, size_t n, size_t *idx)
 	return 0;
 }
 
-int
-log_append(struct store *s, const struct log_signer *k, struct record *recs,
-    size_t n, struct dib_diag *d)
+void
+log_prep_free(struct log_prep *p)
 {
-	size_t *idx = NULL, i, start;
+	if (p == NULL)
+		return;
+	free(p->idx);
+	free(p->count);
+	free(p->hash);
+	memset(p, 0, sizeof *p);
+}
+
+int
+log_prepare(const struct record *recs, size_t n, struct log_prep *p,
+    struct dib_diag *d)
+{
+	size_t i, start, nb = 0;
+
+	memset(p, 0, sizeof *p);
+	if (n == 0)
+		return DIB_OK;
+	for (i = 0; i < n; i++)
+		if (recs[i].body == NULL || recs[i].audience[0] == '\0')
+			return dib_fail(d, DIB_EINVAL, "", "record %zu is not "
+			    "encoded", i);
+	/* At most one block per record: sized for the worst case. */
+	if ((p->idx = malloc(n * sizeof *p->idx)) == NULL ||
+	    (p->count = malloc(n * sizeof *p->count)) == NULL ||
+	    (p->hash = malloc(n * sizeof *p->hash)) == NULL) {
+		log_prep_free(p);
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
+	}
+	if (group_by_audience(recs, n, p->idx) != 0) {
+		log_prep_free(p);
+		return dib_fail(d, DIB_ETOOBIG, "audience", "more than %d "
+		    "different audiences in one append",
+		    UTIL_AUDIENCE_MAX * 4);
+	}
+	for (start = 0; start < n;) {
+		const char *aud = recs[p->idx[start]].audience;
+		size_t end = start;
+
+		while (end < n && strcmp(recs[p->idx[end]].audience, aud) == 0)
+			end++;
+		while (start < end) {
+			crypto_generichash_state hs;
+			size_t m = 0, bytes = 0;
+
+			while (start + m < end && m < LOG_MAX_BLOCK_RECORDS &&
+			    (m == 0 || bytes + recs[p->idx[start + m]].body_len <=
+			    LOG_MAX_BLOCK_BYTES))
+				bytes += recs[p->idx[start + m++]].body_len;
+			crypto_generichash_init(&hs, NULL, 0, 32);
+			for (i = start; i < start + m; i++)
+				hash_record(&hs, recs[p->idx[i]].body,
+				    recs[p->idx[i]].body_len);
+			crypto_generichash_final(&hs, p->hash[nb], 32);
+			p->count[nb++] = m;
+			start += m;
+		}
+	}
+	p->nblocks = nb;
+	return DIB_OK;
+}
+
+int
+log_append_prepared(struct store *s, const struct log_signer *k,
+    struct record *recs, size_t n, const struct log_prep *p,
+    struct dib_diag *d)
+{
+	size_t start, b = 0;
 	int64_t now = util_now_ms();
 	int rc = DIB_OK;
 
 	if (n == 0)
 		return DIB_OK;
-	if ((idx = malloc(n * sizeof *idx)) == NULL)
-		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
-	for (i = 0; i < n; i++) {
-		if (recs[i].body == NULL || recs[i].audience[0] == '\0') {
-			free(idx);
-			return dib_fail(d, DIB_EINVAL, "", "record %zu is not "
-			    "encoded", i);
-		}
-	}
-	if (group_by_audience(recs, n, idx) != 0) {
-		free(idx);
-		return dib_fail(d, DIB_ETOOBIG, "audience", "more than %d "
-		    "different audiences in one append",
-		    UTIL_AUDIENCE_MAX * 4);
-	}
 	if ((rc = store_exec(s, "SAVEPOINT log_append", d)) != 0)
-		goto out;
+		return rc;
 	for (start = 0; start < n && rc == 0;) {
-		const char *aud = recs[idx[start]].audience;
+		const char *aud = recs[p->idx[start]].audience;
 		uint8_t head[32];
 		uint64_t next = 1;
 		int64_t log = -1;
-		size_t end = start;
 
 		if ((rc = open_log(s, k->origin, aud, &log, &next, head, d)) !=
 		    0)
 			break;
-		while (end < n && strcmp(recs[idx[end]].audience, aud) == 0)
-			end++;
-		while (start < end && rc == 0) {
-			size_t m = 0, bytes = 0;
-
-			while (start + m < end && m < LOG_MAX_BLOCK_RECORDS &&
-			    (m == 0 || bytes + recs[idx[start + m]].body_len <=
-			    LOG_MAX_BLOCK_BYTES))
-				bytes += recs[idx[start + m++]].body_len;
+		/* The blocks of this audience, as log_prepare cut them. */
+		while (rc == 0 && start < n && b < p->nblocks &&
+		    strcmp(recs[p->idx[start]].audience, aud) == 0) {
 			rc = write_block(s, k, log, &next, head, aud, recs,
-			    idx + start, m, now, d);
-			start += m;
+			    p->idx + start, p->count[b], p->hash[b], now, d);
+			start += p->count[b++];
 		}
 		if (rc == 0) {
 			sqlite3_stmt *st = store_stmt(s, ST_LOG_ADVANCE);
@@ -311,15 +353,27 @@ log_append(struct store *s, const struct log_signer *k, struct record *recs,
 		sqlite3_exec(s->db, "ROLLBACK TO log_append; RELEASE log_append",
 		    NULL, NULL, NULL);
 		store_cache_reset(s);
-		goto out;
+		return rc;
 	}
 	if (sqlite3_exec(s->db, "RELEASE log_append", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		rc = store_dberr(s, d, "commit");
 		store_rollback(s);
 	}
-out:
-	free(idx);
+	return rc;
+}
+
+int
+log_append(struct store *s, const struct log_signer *k, struct record *recs,
+    size_t n, struct dib_diag *d)
+{
+	struct log_prep p;
+	int rc;
+
+	if ((rc = log_prepare(recs, n, &p, d)) != 0)
+		return rc;
+	rc = log_append_prepared(s, k, recs, n, &p, d);
+	log_prep_free(&p);
 	return rc;
 }
 
@@ -604,5 +658,167 @@ log_verify(struct store *s, struct log_verify_report *rep,
 out:
 	sqlite3_finalize(st);
 	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
+/* ---- blocks received from other nodes ---- */
+
+int
+log_block_check(const struct log_block *b, struct log_header *h,
+    struct dib_diag *d)
+{
+	crypto_generichash_state hs;
+	uint8_t rh[32];
+	size_t i, bytes = 0;
+
+	if (log_header_decode(b->hdr, b->hlen, h) != 0)
+		return dib_fail(d, DIB_ETAMPER, "block", "malformed block header");
+	if (h->first_seq == 0 || h->first_seq > (1ULL << 39) ||
+	    h->count == 0 || h->count > LOG_MAX_BLOCK_RECORDS ||
+	    h->count != b->count)
+		return dib_fail(d, DIB_ETAMPER, "block", "block header: bad "
+		    "sequence or count (%u records announced, %u carried)",
+		    h->count, b->count);
+	{
+		char canon[UTIL_AUDIENCE_LEN];
+		struct dib_diag ignore;
+
+		if (util_audience_parse(h->audience, canon, &ignore) != 0 ||
+		    strcmp(canon, h->audience) != 0)
+			return dib_fail(d, DIB_ETAMPER, "block", "block header: "
+			    "bad audience \"%.40s\"", h->audience);
+	}
+	if (crypto_sign_verify_detached(b->sig, b->hdr, b->hlen,
+	    h->origin) != 0)
+		return dib_fail(d, DIB_ETAMPER, "block", "bad signature on the "
+		    "block of seq %llu", (unsigned long long)h->first_seq);
+	crypto_generichash_init(&hs, NULL, 0, 32);
+	for (i = 0; i < b->count; i++) {
+		bytes += b->lens[i];
+		hash_record(&hs, b->bodies[i], b->lens[i]);
+	}
+	crypto_generichash_final(&hs, rh, 32);
+	if (memcmp(rh, h->records, 32) != 0)
+		return dib_fail(d, DIB_ETAMPER, "block", "records hash mismatch "
+		    "in the block of seq %llu (a record was altered)",
+		    (unsigned long long)h->first_seq);
+	if (bytes > LOG_MAX_BLOCK_BYTES + (size_t)b->count * 4096)
+		return dib_fail(d, DIB_ETAMPER, "block", "block too large");
+	return DIB_OK;
+}
+
+void
+log_block_hash(const struct log_block *b, uint8_t out[32])
+{
+	block_hash(b->hdr, b->hlen, b->sig, out);
+}
+
+/* The stored hash of the block of log starting at first, or -1. */
+static int
+held_hash(struct store *s, int64_t log, uint64_t first, uint8_t out[32])
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT hash FROM blocks WHERE log = ?1 "
+	    "AND first_seq = ?2", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_int64(st, 2, (int64_t)first);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) == 32) {
+		memcpy(out, sqlite3_column_blob(st, 0), 32);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+log_receive(struct store *s, int64_t origin, const struct log_block *b,
+    const struct log_header *h, enum log_recv *what, struct dib_diag *d)
+{
+	uint8_t head[32], hash[32], held[32];
+	uint64_t next = 1;
+	int64_t log = -1, now = util_now_ms();
+	sqlite3_stmt *st;
+	size_t i;
+	int prec = 3, rc;
+
+	if ((rc = open_log(s, origin, h->audience, &log, &next, head, d)) != 0)
+		return rc;
+	block_hash(b->hdr, b->hlen, b->sig, hash);
+	if (h->first_seq < next) {
+		/* Held already, unless another block holds that place. */
+		*what = held_hash(s, log, h->first_seq, held) == 0 &&
+		    memcmp(held, hash, 32) == 0 ? LOG_RECV_HELD : LOG_RECV_FORK;
+		return DIB_OK;
+	}
+	if (h->first_seq > next) {
+		*what = LOG_RECV_AHEAD;
+		return DIB_OK;
+	}
+	if (memcmp(h->prev, head, 32) != 0) {
+		*what = LOG_RECV_FORK;
+		return DIB_OK;
+	}
+	/* Parse everything before writing anything. */
+	struct record *recs = calloc(b->count, sizeof *recs);
+
+	if (recs == NULL)
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
+	for (i = 0; i < b->count; i++) {
+		if ((rc = record_parse_body(b->bodies[i], b->lens[i], &recs[i],
+		    d)) != 0) {
+			char p[64];
+
+			snprintf(p, sizeof p, "block seq %llu record %zu",
+			    (unsigned long long)h->first_seq, i);
+			dib_diag_prefix(d, p);
+			goto out;
+		}
+		snprintf(recs[i].audience, sizeof recs[i].audience, "%.*s",
+		    (int)sizeof recs[i].audience - 1, h->audience);
+		if (recs[i].prec < prec)
+			prec = recs[i].prec;
+	}
+	if ((st = store_stmt(s, ST_BLOCK_INSERT)) == NULL) {
+		rc = store_dberr(s, d, "block");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_int64(st, 2, (int64_t)h->first_seq);
+	sqlite3_bind_int64(st, 3, (int64_t)h->count);
+	sqlite3_bind_blob(st, 4, b->hdr, (int)b->hlen, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, b->sig, 64, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, prec);
+	sqlite3_bind_int64(st, 8, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = store_dberr(s, d, "block");
+		goto out;
+	}
+	for (i = 0; i < b->count; i++) {
+		recs[i].body = (unsigned char *)b->bodies[i];
+		recs[i].body_len = b->lens[i];
+		rc = store_project(s, log, (int64_t)(h->first_seq + i),
+		    &recs[i], 0, d);
+		recs[i].body = NULL;
+		if (rc != 0)
+			goto out;
+	}
+	st = store_stmt(s, ST_LOG_ADVANCE);
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_int64(st, 2, (int64_t)(h->first_seq + h->count));
+	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = store_dberr(s, d, "log");
+		goto out;
+	}
+	*what = LOG_RECV_APPLIED;
+out:
+	for (i = 0; i < b->count; i++)
+		record_clear(&recs[i]);
+	free(recs);
 	return rc;
 }

@@ -49,6 +49,28 @@ struct log_header {
 int log_append(struct store *s, const struct log_signer *k,
     struct record *recs, size_t n, struct dib_diag *d);
 
+/*
+** The part of log_append that needs no database: the blocks that n
+** records make (grouped by audience, cut at the limits) and each block's
+** records hash. Any thread may run it, so that the single writer only
+** signs and stores (log_append_prepared). Free with log_prep_free.
+*/
+struct log_prep {
+	size_t *idx;            /* records in block order */
+	size_t nblocks;
+	size_t *count;          /* records in each block */
+	uint8_t (*hash)[32];    /* records hash of each block */
+};
+
+int log_prepare(const struct record *recs, size_t n, struct log_prep *p,
+    struct dib_diag *d);
+void log_prep_free(struct log_prep *p);
+
+/* log_append of recs that log_prepare p was made from. */
+int log_append_prepared(struct store *s, const struct log_signer *k,
+    struct record *recs, size_t n, const struct log_prep *p,
+    struct dib_diag *d);
+
 /* Encode h into out (LOG_HEADER_MAX bytes); returns the length. */
 size_t log_header_encode(const struct log_header *h, uint8_t *out);
 
@@ -72,5 +94,45 @@ struct log_verify_report {
 int log_verify(struct store *s, struct log_verify_report *rep,
     void (*progress)(void *, int64_t, int64_t), void *arg,
     struct dib_diag *d);
+
+/* A block as it travels between nodes: header and signature exactly as
+ * signed, and the record bodies in sequence. */
+struct log_block {
+	const uint8_t *hdr;
+	size_t hlen;
+	const uint8_t *sig;             /* 64 bytes */
+	uint32_t count;                 /* records carried */
+	const unsigned char *const *bodies;
+	const size_t *lens;
+};
+
+/*
+** Check a received block on its own: header well formed, count, the
+** records hash over the carried bodies, and the signature of the origin
+** the header names. No store needed. h receives the header; DIB_ETAMPER
+** names the problem.
+*/
+int log_block_check(const struct log_block *b, struct log_header *h,
+    struct dib_diag *d);
+
+/* BLAKE2b-256(header || signature): a block's identity in its chain. */
+void log_block_hash(const struct log_block *b, uint8_t out[32]);
+
+/* What log_receive did with a block. */
+enum log_recv {
+	LOG_RECV_APPLIED = 0,   /* stored and projected; the log advanced */
+	LOG_RECV_HELD,          /* this very block is held already */
+	LOG_RECV_AHEAD,         /* it skips ahead of the log: keep it */
+	LOG_RECV_FORK           /* another block holds its place, or it does
+	                         * not chain to the head: equivocation */
+};
+
+/*
+** Store block b (checked by log_block_check, header h) of origin (its
+** origins.id) at the end of its log and project its records, inside the
+** caller's transaction. *what says what happened; only APPLIED writes.
+*/
+int log_receive(struct store *s, int64_t origin, const struct log_block *b,
+    const struct log_header *h, enum log_recv *what, struct dib_diag *d);
 
 #endif

@@ -4,6 +4,7 @@
 #include "log/record.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,80 @@ record_clear(struct record *r)
 }
 
 /*
+** Scratch buffers of this thread for encoding, kept from one record to
+** the next: a record then costs one allocation of its exact size, not a
+** buffer grown step by step (and freshly faulted in) for each.
+*/
+struct scratch {
+	struct buf body, text;
+};
+
+#define SCRATCH_KEEP (64 * 1024)        /* bigger ones are not kept */
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_ok;
+
+static void
+scratch_free(void *p)
+{
+	struct scratch *sc = p;
+
+	buf_free(&sc->body);
+	buf_free(&sc->text);
+	free(sc);
+}
+
+static void
+scratch_init(void)
+{
+	scratch_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
+
+/* This thread's scratch, or NULL (out of memory: callers use their own). */
+static struct scratch *
+scratch_get(void)
+{
+	struct scratch *sc;
+
+	pthread_once(&scratch_once, scratch_init);
+	if (!scratch_ok)
+		return NULL;
+	if ((sc = pthread_getspecific(scratch_key)) != NULL)
+		return sc;
+	if ((sc = calloc(1, sizeof *sc)) == NULL)
+		return NULL;
+	if (pthread_setspecific(scratch_key, sc) != 0) {
+		free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+/* A buffer for a new record: sc's which, emptied, or own when no sc. */
+static struct buf *
+scratch_buf(struct scratch *sc, struct buf *which, struct buf *own)
+{
+	if (sc == NULL) {
+		buf_init(own, RECORD_MAX_BODY);
+		return own;
+	}
+	which->max = RECORD_MAX_BODY;
+	buf_reset(which);
+	return which;
+}
+
+/* Done with b (a scratch buffer or the caller's own). */
+static void
+scratch_done(struct scratch *sc, struct buf *b)
+{
+	if (sc == NULL || b->cap > SCRATCH_KEEP)
+		buf_free(b);
+	else
+		buf_reset(b);
+}
+
+/*
 ** The words for the full-text index, one value a line: the free-text
 ** attributes of category c, or every string when the category is not
 ** known (a partner's record).
@@ -32,23 +107,24 @@ record_clear(struct record *r)
 static char *
 text_of(const json_t *attrs, const struct model_category *c)
 {
+	struct scratch *sc = scratch_get();
+	struct buf own, *b = scratch_buf(sc, sc ? &sc->text : NULL, &own);
 	const char *key;
+	char *text = NULL;
 	json_t *v;
-	struct buf b;
 
-	buf_init(&b, RECORD_MAX_BODY);
 	json_object_foreach((json_t *)attrs, key, v)
 		if (json_is_string(v) && (c == NULL ||
 		    model_attr_type(c, key) == MODEL_TEXT)) {
-			if (b.len)
-				buf_addc(&b, '\n');
-			buf_adds(&b, json_string_value(v));
+			if (b->len)
+				buf_addc(b, '\n');
+			buf_add(b, json_string_value(v),
+			    json_string_length(v));
 		}
-	if (b.len == 0 || b.oom) {
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_detach(&b, NULL);
+	if (b->len > 0 && !b->oom)
+		text = buf_copy(b);
+	scratch_done(sc, b);
+	return text;
 }
 
 /* ---- geometry ---- */
@@ -409,13 +485,13 @@ record_from_json(const struct model *m, const json_t *in,
 	const char *key, *s;
 	const json_t *v, *geom, *attrs;
 	json_t *made = NULL;
-	struct buf b;
+	struct scratch *sc = NULL;
+	struct buf own, *b = NULL;
 	char ts[40], idtxt[37];
 	size_t known;
 	int rc, i;
 
 	memset(r, 0, sizeof *r);
-	buf_init(&b, RECORD_MAX_BODY);
 	if (!json_is_object(in))
 		return dib_fail(d, DIB_EINVAL, "", "a record must be a JSON "
 		    "object");
@@ -530,41 +606,48 @@ record_from_json(const struct model *m, const json_t *in,
 		util_uuid7(util_now_ms(), r->id);
 
 	/* The body: fixed key order, so equal input encodes alike. */
-	rc = buf_adds(&b, "{\"id\":\"");
-	rc |= buf_adds(&b, util_uuid_format(r->id, idtxt));
-	rc |= buf_adds(&b, "\",\"kind\":");
-	rc |= buf_add_json_string(&b, r->kind);
-	rc |= buf_adds(&b, ",\"category\":");
-	rc |= buf_add_json_string(&b, r->category);
-	rc |= buf_adds(&b, ",\"observed_at\":\"");
-	rc |= buf_adds(&b, util_time_format(r->t, ts, sizeof ts));
-	rc |= buf_adds(&b, "\",\"precedence\":\"");
-	rc |= buf_adds(&b, model_prec_name(r->prec));
-	rc |= buf_addc(&b, '"');
+	sc = scratch_get();
+	b = scratch_buf(sc, sc ? &sc->body : NULL, &own);
+	rc = buf_adds(b, "{\"id\":\"");
+	rc |= buf_adds(b, util_uuid_format(r->id, idtxt));
+	rc |= buf_adds(b, "\",\"kind\":");
+	rc |= buf_add_json_string(b, r->kind);
+	rc |= buf_adds(b, ",\"category\":");
+	rc |= buf_add_json_string(b, r->category);
+	rc |= buf_adds(b, ",\"observed_at\":\"");
+	rc |= buf_adds(b, util_time_format(r->t, ts, sizeof ts));
+	rc |= buf_adds(b, "\",\"precedence\":\"");
+	rc |= buf_adds(b, model_prec_name(r->prec));
+	rc |= buf_addc(b, '"');
 	if (geom != NULL) {
-		rc |= buf_adds(&b, ",\"geometry\":");
-		rc |= add_geometry(&b, geom, r->geom);
+		rc |= buf_adds(b, ",\"geometry\":");
+		rc |= add_geometry(b, geom, r->geom);
 	}
-	rc |= buf_adds(&b, ",\"attributes\":");
+	rc |= buf_adds(b, ",\"attributes\":");
 	if (attrs != NULL)
-		rc |= add_json(&b, attrs, 0);
+		rc |= add_json(b, attrs, 0);
 	else
-		rc |= buf_adds(&b, "{}");
+		rc |= buf_adds(b, "{}");
 	if (r->has_patrol)
-		rc |= add_uuid_field(&b, "patrol", r->patrol);
+		rc |= add_uuid_field(b, "patrol", r->patrol);
 	if (r->has_supersedes)
-		rc |= add_uuid_field(&b, "supersedes", r->supersedes);
-	rc |= buf_addc(&b, '}');
+		rc |= add_uuid_field(b, "supersedes", r->supersedes);
+	rc |= buf_addc(b, '}');
 	if (rc != 0) {
 		rc = dib_fail(d, DIB_ETOOBIG, "", "the record is larger than "
 		    "%d bytes once encoded", RECORD_MAX_BODY);
 		goto out;
 	}
-	r->body = (unsigned char *)buf_detach(&b, &r->body_len);
+	if ((r->body = (unsigned char *)buf_copy(b)) == NULL) {
+		rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
+		goto out;
+	}
+	r->body_len = b->len;
 	r->text = attrs ? text_of(attrs, cat) : NULL;
 out:
 	json_decref(made);
-	buf_free(&b);
+	if (b != NULL)
+		scratch_done(sc, b);
 	return rc;
 }
 

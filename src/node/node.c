@@ -336,6 +336,16 @@ node_append(struct node *n, struct record *recs, size_t count,
 }
 
 int
+node_append_prepared(struct node *n, struct record *recs, size_t count,
+    const struct log_prep *p, struct dib_diag *d)
+{
+	if (count > NODE_MAX_BATCH)
+		return dib_fail(d, DIB_ETOOBIG, "records", "at most %d records "
+		    "in one append, got %zu", NODE_MAX_BATCH, count);
+	return log_append_prepared(n->store, &n->signer, recs, count, p, d);
+}
+
+int
 node_prepare(struct node *n, const json_t *in, struct record *r,
     struct dib_diag *d)
 {

@@ -94,6 +94,14 @@ int node_append(struct node *n, struct record *recs, size_t count,
     struct dib_diag *d);
 
 /*
+** node_append with the blocks and records hashes already computed by
+** log_prepare(recs, count, p) on another thread: the writer then only
+** signs and stores.
+*/
+int node_append_prepared(struct node *n, struct record *recs, size_t count,
+    const struct log_prep *p, struct dib_diag *d);
+
+/*
 ** A new version of a current record of this node. in holds the new
 ** record (as for node_add); its audience may widen, never narrow (a
 ** release cannot be recalled). DIB_ENOTFOUND, DIB_EPERM (not ours),

@@ -159,3 +159,22 @@ buf_detach(struct buf *b, size_t *len)
 	b->len = b->cap = 0;
 	return p;
 }
+
+char *
+buf_copy(const struct buf *b)
+{
+	char *p = malloc(b->len + 1);
+
+	if (p == NULL)
+		return NULL;
+	if (b->len)
+		memcpy(p, b->p, b->len);
+	p[b->len] = '\0';
+	return p;
+}
+
+int
+buf_reserve(struct buf *b, size_t n)
+{
+	return grow(b, n);
+}

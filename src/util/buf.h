@@ -37,4 +37,13 @@ int buf_add_json_string(struct buf *b, const char *s);
 /* Take the bytes (caller frees with free()); b is left empty. */
 char *buf_detach(struct buf *b, size_t *len);
 
+/*
+** A copy of the bytes, NUL-terminated, in an allocation of their size
+** (caller frees with free()); b keeps them. NULL when out of memory.
+*/
+char *buf_copy(const struct buf *b);
+
+/* Make room for n more bytes at once: 0, or -1 past the cap or OOM. */
+int buf_reserve(struct buf *b, size_t n);
+
 #endif

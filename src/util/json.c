@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/arena.h"
+
 /* Parser state. No byte at or past end is ever read. */
 struct jp {
 	const unsigned char *start;     /* first byte, for positions */
@@ -777,5 +779,122 @@ out:
 	if (jp.buf != stackbuf)
 		free(jp.buf);
 	json_decref(v);
+	return rc;
+}
+
+/* ---- one element at a time, in an arena ---- */
+
+/*
+** jansson allocates through these once util_json_each has run: from the
+** thread's arena while one is set, else from malloc. A value freed after
+** its arena was emptied would be freed twice (or by free() although
+** malloc never gave it): util_json_each keeps every arena value inside
+** its call.
+*/
+static _Thread_local struct arena *tl_arena;
+
+static void *
+hook_malloc(size_t n)
+{
+	struct arena *a = tl_arena;
+
+	return a != NULL ? arena_alloc(a, n) : malloc(n);
+}
+
+static void
+hook_free(void *p)
+{
+	struct arena *a = tl_arena;
+
+	if (a != NULL && arena_owns(a, p))
+		return;
+	free(p);
+}
+
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+
+static void
+hooks_init(void)
+{
+	json_set_alloc_funcs(hook_malloc, hook_free);
+}
+
+/* Is the literal s (no escapes) next, after white space? Skip it. */
+static int
+expect_lit(struct jp *jp, const char *s, size_t n)
+{
+	skip_ws(jp);
+	if ((size_t)(jp->end - jp->p) < n || memcmp(jp->p, s, n) != 0)
+		return 0;
+	jp->p += n;
+	return 1;
+}
+
+int
+util_json_each(const char *text, size_t len, const char *key,
+    void (*fn)(void *arg, size_t i, json_t *v), void *arg)
+{
+	char stackbuf[512];
+	struct arena arena;
+	struct jp jp;
+	size_t i = 0, klen = strlen(key);
+	int rc = 1;
+
+	if (text == NULL || len > UTIL_JSON_MAX_LEN)
+		return 1;
+	pthread_once(&hooks_once, hooks_init);
+	arena_init(&arena);
+	jp.start = jp.p = (const unsigned char *)text;
+	jp.end = jp.start + len;
+	jp.buf = jp.stackbuf = stackbuf;
+	jp.cap = sizeof stackbuf;
+	jp.field = "";
+	jp.d = NULL;    /* util_json_parse words the errors */
+
+	if (!expect_lit(&jp, "{", 1) || !expect_lit(&jp, "\"", 1) ||
+	    (size_t)(jp.end - jp.p) < klen + 1 ||
+	    memcmp(jp.p, key, klen) != 0 || jp.p[klen] != '"')
+		goto out;
+	jp.p += klen + 1;
+	if (!expect_lit(&jp, ":", 1) || !expect_lit(&jp, "[", 1))
+		goto out;
+	skip_ws(&jp);
+	if (!peek(&jp, ']')) {
+		for (;; i++) {
+			json_t *v = NULL;
+			int bad;
+
+			/* The element's place in the whole text: inside an
+			 * object and an array. */
+			jp.depth = 2;
+			skip_ws(&jp);
+			tl_arena = &arena;
+			bad = parse_value(&jp, &v) != 0;
+			if (!bad)
+				fn(arg, i, v);
+			json_decref(v);
+			tl_arena = NULL;
+			arena_reset(&arena);
+			if (bad)
+				goto out;
+			skip_ws(&jp);
+			if (peek(&jp, ']'))
+				break;
+			if (!peek(&jp, ','))
+				goto out;
+			jp.p++;
+		}
+	}
+	jp.p++;
+	if (!expect_lit(&jp, "}", 1))
+		goto out;
+	skip_ws(&jp);
+	if (jp.p == jp.end)
+		rc = 0;
+out:
+	tl_arena = NULL;
+	arena_free(&arena);
+	if (jp.buf != stackbuf)
+		free(jp.buf);
 	return rc;
 }

@@ -35,4 +35,22 @@
 int util_json_parse(const char *text, size_t len, const char *field_name,
     json_t **out, struct dib_diag *d);
 
+/*
+** The fast path of a bulk body: when text is exactly {"<key>": [v0, v1,
+** ...]} (white space allowed, key without escapes) and valid as
+** util_json_parse checks it, call fn(arg, i, vi) for each element in
+** order and return 0. Each vi lives only during its call: it and every
+** jansson value made on this thread during the call come from an arena
+** that is emptied after it, so fn must not keep a reference to any nor
+** hand one to another thread, and must release those it makes. The
+** element values are parsed one at a time, so memory stays small and hot
+** whatever the number of elements.
+**
+** Returns 1 when text does not have that shape or is not valid JSON: fn
+** may have been called for some elements; the caller discards what they
+** gave and uses util_json_parse, which says what is wrong.
+*/
+int util_json_each(const char *text, size_t len, const char *key,
+    void (*fn)(void *arg, size_t i, json_t *v), void *arg);
+
 #endif
