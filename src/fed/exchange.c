@@ -145,7 +145,8 @@ sync_auth_check(struct store *s, const char *cert_hex, const char *time,
 	if (rc != 0)
 		return rc;
 	t = strtoll(time, &end, 10);
-	if (*time == '\0' || *end != '\0' || t < now - SYNC_CLOCK_SKEW_MS ||
+	if (*time == '\0' || *end != '\0' || strlen(time) > 20 ||
+	    t < now - SYNC_CLOCK_SKEW_MS ||
 	    t > now + SYNC_CLOCK_SKEW_MS)
 		return dib_fail(d, DIB_EUNAUTH, "X-Diboli-Time", "request time "
 		    "\"%.30s\" is not within 15 minutes of this node's clock",

@@ -859,6 +859,30 @@ known_origin(struct sync_apply *a, const uint8_t pk[32], int64_t *id,
 	return rc;
 }
 
+/* Is the nation of origin pk in audience? */
+static int
+origin_in_audience(struct sync_apply *a, const uint8_t pk[32],
+    const char *audience)
+{
+	struct sync_trust *t;
+	sqlite3_stmt *st;
+	int ok = 0;
+
+	if (memcmp(pk, a->self, 32) == 0)
+		return util_audience_has(audience, a->nation);
+	if ((t = trusted(a, pk)) != NULL)
+		return util_audience_has(audience, t->nation);
+	if (sqlite3_prepare_v2(a->s->db, "SELECT nation FROM origins WHERE "
+	    "pubkey = ?1", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_blob(st, 1, pk, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ok = util_audience_has(audience,
+		    (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return ok;
+}
+
 static int apply_block(struct sync_apply *a, const uint8_t *p, size_t n,
     int from_pending, struct dib_diag *d);
 
@@ -975,14 +999,59 @@ apply_block(struct sync_apply *a, const uint8_t *p, size_t n,
 			    "applied", target);
 		goto out;
 	}
+	/* A node writes only logs its own nation is in: a log "ML" signed by
+	 * a Senegalese node is not Mali's national picture. */
+	if (!origin_in_audience(a, h.origin, h.audience)) {
+		a->refused_blocks++;
+		event(a, "sync.refused", target, "from %s: the origin's nation "
+		    "is not in the block's audience %s", a->from, h.audience);
+		if (a->strict)
+			rc = dib_fail(d, DIB_EPERM, "block", "%s: its origin's "
+			    "nation is not in its audience; nothing was applied",
+			    target);
+		goto out;
+	}
 	if (a->dry_run)
 		goto out;
 	if (is_frozen(a, &h)) {
 		a->forks++;
 		goto out;
 	}
-	if ((rc = log_receive(a->s, origin, &b, &h, &what, d)) != 0)
+	/* A block the projection cannot take (a record id another origin
+	 * already holds) must not jam the link: it is quarantined and its
+	 * log frozen, like an equivocation. */
+	if ((rc = store_exec(a->s, "SAVEPOINT sync_block", d)) != 0)
 		goto out;
+	rc = log_receive(a->s, origin, &b, &h, &what, d);
+	if (rc == DIB_EEXIST) {
+		char why[sizeof d->msg];
+
+		snprintf(why, sizeof why, "%s", d->msg);
+		sqlite3_exec(a->s->db, "ROLLBACK TO sync_block; RELEASE "
+		    "sync_block", NULL, NULL, NULL);
+		store_cache_reset(a->s);
+		a->refused_blocks++;
+		event(a, "sync.refused", target, "from %s: %s; block "
+		    "quarantined, log frozen", a->from, why);
+		if (a->strict) {
+			rc = dib_fail(d, DIB_EPERM, "block", "%s: %s; nothing "
+			    "was applied", target, why);
+			goto out;
+		}
+		rc = quarantine(a, &h, p, n, "conflict", d);
+		goto out;
+	}
+	if (rc != 0) {
+		sqlite3_exec(a->s->db, "ROLLBACK TO sync_block; RELEASE "
+		    "sync_block", NULL, NULL, NULL);
+		store_cache_reset(a->s);
+		goto out;
+	}
+	if (sqlite3_exec(a->s->db, "RELEASE sync_block", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		rc = store_dberr(a->s, d, "sync");
+		goto out;
+	}
 	switch (what) {
 	case LOG_RECV_APPLIED:
 		a->applied_blocks++;
@@ -995,6 +1064,33 @@ apply_block(struct sync_apply *a, const uint8_t *p, size_t n,
 	case LOG_RECV_AHEAD: {
 		sqlite3_stmt *st;
 
+		/* Two different blocks waiting for one place: the origin
+		 * equivocates. */
+		if (sqlite3_prepare_v2(a->s->db, "SELECT block FROM pending "
+		    "WHERE origin = ?1 AND audience = ?2 AND first_seq = ?3",
+		    -1, &st, NULL) != SQLITE_OK) {
+			rc = store_dberr(a->s, d, "pending");
+			break;
+		}
+		sqlite3_bind_blob(st, 1, h.origin, 32, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, h.audience, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (int64_t)h.first_seq);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    ((size_t)sqlite3_column_bytes(st, 0) != n ||
+		    memcmp(sqlite3_column_blob(st, 0), p, n) != 0)) {
+			a->forks++;
+			rc = quarantine(a, &h, sqlite3_column_blob(st, 0),
+			    (size_t)sqlite3_column_bytes(st, 0), "pending", d);
+			sqlite3_finalize(st);
+			if (rc == 0)
+				rc = quarantine(a, &h, p, n, "received", d);
+			event(a, "sync.equivocation", target, "from %s: two "
+			    "different blocks wait for one place in this log; "
+			    "both quarantined, the log accepts nothing more "
+			    "until an administrator acts", a->from);
+			break;
+		}
+		sqlite3_finalize(st);
 		if (sqlite3_prepare_v2(a->s->db, "INSERT OR IGNORE INTO "
 		    "pending(origin, audience, first_seq, block, received_at) "
 		    "VALUES(?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK) {

@@ -522,7 +522,7 @@ verify_projection(struct store *s, struct log_verify_report *rep,
 	    {"entries", "SELECT e.k, e.id, e.state, c.id, e.prec, e.t, e.day, "
 	     "e.zkey, e.patrol FROM %s.entries e JOIN %s.categories c ON "
 	     "c.code = e.cat"},
-	    {"rec_link", "SELECT old, new, kind FROM %s.rec_link"},
+	    {"rec_link", "SELECT old, origin, new, kind FROM %s.rec_link"},
 	    {"rec_box", "SELECT k, minx, maxx, miny, maxy FROM %s.rec_box"},
 	};
 	struct store *m = NULL;

@@ -434,7 +434,8 @@ find_own_current(struct node *n, const uint8_t id[16], int64_t *log,
 
 	util_uuid_format(id, txt);
 	if (sqlite3_prepare_v2(n->store->db, "SELECT e.k >> 40, l.origin, "
-	    "l.audience, e.state, (SELECT new FROM rec_link WHERE old = e.id) "
+	    "l.audience, e.state, (SELECT new FROM rec_link WHERE old = e.id "
+	    "AND origin = l.origin) "
 	    "FROM entries e JOIN logs l ON l.id = e.k >> 40 WHERE e.id = ?1",
 	    -1, &st, NULL) != SQLITE_OK)
 		return store_dberr(n->store, d, "record");
@@ -604,7 +605,8 @@ node_get(struct node *n, const uint8_t id[16], json_t **out,
 	util_uuid_format(id, txt);
 	if (sqlite3_prepare_v2(n->store->db, "SELECT e.k, e.state, l.new, "
 	    "(SELECT k FROM entries WHERE id = l.new) FROM entries e LEFT JOIN "
-	    "rec_link l ON l.old = e.id WHERE e.id = ?1", -1, &st, NULL) !=
+	    "rec_link l ON l.old = e.id AND l.origin = (SELECT origin FROM "
+	    "logs WHERE id = e.k >> 40) WHERE e.id = ?1", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return store_dberr(n->store, d, "record");
 	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);

@@ -41,9 +41,9 @@ log_origin(struct store *s, int64_t log)
 	return o;
 }
 
-/* The kind of link that replaced or withdrew id, or 0. */
+/* The kind of link by origin that replaced or withdrew id, or 0. */
 static int
-link_kind(struct store *s, const uint8_t id[16])
+link_kind(struct store *s, const uint8_t id[16], int64_t origin)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_LINK_GET);
 	int kind = 0;
@@ -51,6 +51,7 @@ link_kind(struct store *s, const uint8_t id[16])
 	if (st == NULL)
 		return 0;
 	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, origin);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		kind = sqlite3_column_int(st, 1);
 	sqlite3_reset(st);
@@ -59,18 +60,19 @@ link_kind(struct store *s, const uint8_t id[16])
 
 /*
 ** "new replaces (kind 1) or withdraws (kind 2) old": applied if old is
-** current and both have the same origin; remembered if old has not
-** arrived yet. The first link to a record wins.
+** current and both have the same origin; remembered, with the origin of
+** new, if old has not arrived yet (when it does, only its own origin's
+** link counts). The first link of that origin to a record wins.
 */
 static int
 apply_link(struct store *s, const uint8_t old[16], const struct record *r,
     int64_t log, int kind, struct dib_diag *d)
 {
 	sqlite3_stmt *st;
-	int64_t k = -1;
+	int64_t k = -1, origin = log_origin(s, log);
 	int state = -1, shape = 0, rc;
 
-	if (link_kind(s, old) != 0)
+	if (link_kind(s, old, origin) != 0)
 		return DIB_OK;
 	if ((st = store_stmt(s, ST_ENTRY_BY_ID)) == NULL)
 		return store_dberr(s, d, "projection");
@@ -84,7 +86,7 @@ apply_link(struct store *s, const uint8_t old[16], const struct record *r,
 	if (k >= 0) {
 		if (state != STORE_CURRENT)
 			return DIB_OK;
-		if (log_origin(s, STORE_ENTRY_LOG(k)) != log_origin(s, log))
+		if (log_origin(s, STORE_ENTRY_LOG(k)) != origin)
 			return DIB_OK;  /* Only a record's origin may. */
 		st = store_stmt(s, ST_ENTRY_STATE);
 		sqlite3_bind_int64(st, 1, k);
@@ -102,6 +104,7 @@ apply_link(struct store *s, const uint8_t old[16], const struct record *r,
 	sqlite3_bind_blob(st, 1, old, 16, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, r->id, 16, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, kind);
+	sqlite3_bind_int64(st, 4, origin);
 	return step_done(s, st, d, "projection");
 }
 
@@ -124,7 +127,7 @@ store_project(struct store *s, int64_t log, int64_t seq,
 			return rc;
 		/* Replaced or withdrawn before it arrived? */
 		if (!fresh)
-			state = link_kind(s, r->id);
+			state = link_kind(s, r->id, log_origin(s, log));
 	}
 	if ((rc = store_category_code(s, r->category, &cat, d)) != 0)
 		return rc;

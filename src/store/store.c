@@ -78,11 +78,16 @@ static const char schema[] =
     /* Current lines and polygons (few): an R*Tree keyed by entry. */
     "CREATE VIRTUAL TABLE rec_box USING rtree(k, minx, maxx, miny, maxy);\n"
     /* History: what replaced or withdrew a record (kind 1 supersede,
-     * 2 retract), kept even when the old record has not arrived yet. */
+     * 2 retract), kept even when the old record has not arrived yet;
+     * origin: the node that wrote new. Only a link of the old record's
+     * own origin counts, so another node cannot withdraw it by sending
+     * its link first. */
     "CREATE TABLE rec_link(\n"
-    "  old BLOB PRIMARY KEY,\n"
+    "  old BLOB NOT NULL,\n"
+    "  origin INTEGER NOT NULL,\n"
     "  new BLOB NOT NULL,\n"
-    "  kind INTEGER NOT NULL) WITHOUT ROWID;\n"
+    "  kind INTEGER NOT NULL,\n"
+    "  PRIMARY KEY(old, origin)) WITHOUT ROWID;\n"
     "CREATE INDEX rec_link_new ON rec_link(new);\n"
     /* Federation. Nation root keys this node pins: it accepts blocks
      * only from origins whose certificate one of them signed. */
@@ -142,9 +147,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ENTRY_BY_ID] = "SELECT k, state, zkey IS NULL FROM entries "
 	    "WHERE id = ?1",
 	[ST_ENTRY_STATE] = "UPDATE entries SET state = ?2 WHERE k = ?1",
-	[ST_LINK_GET] = "SELECT new, kind FROM rec_link WHERE old = ?1",
-	[ST_LINK_INSERT] = "INSERT INTO rec_link(old, new, kind) "
-	    "VALUES(?1, ?2, ?3)",
+	[ST_LINK_GET] = "SELECT new, kind FROM rec_link WHERE old = ?1 "
+	    "AND origin = ?2",
+	[ST_LINK_INSERT] = "INSERT INTO rec_link(old, new, kind, origin) "
+	    "VALUES(?1, ?2, ?3, ?4)",
 	[ST_BOX_INSERT] = "INSERT INTO rec_box(k, minx, maxx, miny, maxy) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5)",
 	[ST_BOX_DELETE] = "DELETE FROM rec_box WHERE k = ?1",
