@@ -1359,6 +1359,8 @@ static const struct route routes[] = {
 	{"POST", API "/records/*/retract", h_retract, AUTH_CHANGE},
 	{"GET", API "/audit", h_audit, AUTH_AUDIT},
 	{"GET", API "/sync/status", http_sync_status, AUTH_READ},
+	{"GET", API "/reference", http_reference_list, AUTH_READ},
+	{"GET", API "/reference/*", http_reference_layer, AUTH_READ},
 	/* Nodes, not users: the calling node's key authenticates it. */
 	{"POST", "/sync/v1/exchange", http_sync_exchange, NOAUTH},
 };

@@ -118,4 +118,8 @@ enum MHD_Result http_sync_status(struct req *r, const char *id);
 void http_audit(struct req *r, const char *action, const char *target,
     const char *result, const char *detail);
 
+/* Reference geography (api_reference.c). */
+enum MHD_Result http_reference_list(struct req *r, const char *id);
+enum MHD_Result http_reference_layer(struct req *r, const char *id);
+
 #endif
