@@ -98,6 +98,8 @@ demo: build
 	  --out $(DEMO_DIR)/ml-to-sn.bundle
 	$(BUILD)/diboli bundle import --dir $(DEMO_DIR)/sn \
 	  $(DEMO_DIR)/ml-to-sn.bundle
+	$(BUILD)/diboli demo patrols --dir $(DEMO_DIR)/sn \
+	  --partner $(DEMO_DIR)/ml
 	$(BUILD)/diboli log verify --dir $(DEMO_DIR)/sn
 	$(BUILD)/diboli log verify --dir $(DEMO_DIR)/ml
 	@echo
@@ -111,6 +113,7 @@ demo: build
 	@echo
 	@echo "Demo nodes are in $(DEMO_DIR)/sn and $(DEMO_DIR)/ml; try:"
 	@echo "  $(BUILD)/diboli record list --dir $(DEMO_DIR)/sn --category security --limit 20"
+	@echo "  $(BUILD)/diboli patrol list --dir $(DEMO_DIR)/ml"
 	@if [ -z "$(DEMO_NO_SERVE)" ]; then ./tools/demo-serve $(BUILD)/diboli $(DEMO_DIR); fi
 
 # bench_http starts its own PostgreSQL (private socket dir) and diboli serve,
@@ -119,6 +122,7 @@ bench: build
 	@$(MAKE) deps DEPS_FILES="deps/debian.txt deps/debian-bench.txt"
 	@mkdir -p bench/results
 	$(BUILD)/bench_ingest $(if $(QUICK),--quick) --out bench/results/latest.json
+	$(BUILD)/bench_gpx $(if $(QUICK),--quick) --out bench/results/latest.json
 	$(BUILD)/bench_http $(if $(QUICK),--quick) --diboli $(BUILD)/diboli \
 	  --out bench/results/latest.json
 

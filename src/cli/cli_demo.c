@@ -1,5 +1,6 @@
 /*
-** diboli demo seed: fill a node with the synthetic demo situation.
+** diboli demo seed|patrols: fill a node with the synthetic demo
+** situation; seed joint patrols on a pair of nodes.
 */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,10 +14,17 @@
 
 static const char usage[] =
     "usage: diboli demo seed --dir DIR [--days N] [--seed S]\n"
+    "       diboli demo patrols --dir SN_DIR --partner ML_DIR [--seed S]\n"
     "\n"
-    "Fill a node with a deterministic, synthetic situation for its nation\n"
-    "around Kidira–Diboli, Moussala, Satadougou, the Falémé and the\n"
-    "corridor, from 20 February 2025 on (N days, default 90; S, default 1).\n"
+    "seed     fill a node with a deterministic, synthetic situation for its\n"
+    "         nation around Kidira–Diboli, Moussala, Satadougou, the Falémé\n"
+    "         and the corridor, from 20 February 2025 on (N days, default\n"
+    "         90; S, default 1).\n"
+    "patrols  seed joint patrols on a Senegalese node and its Malian partner\n"
+    "         (both certified, each pinning the other's nation key): SN\n"
+    "         plans and proposes, ML's node receives the plans by sync and\n"
+    "         approves on its own, and so on; most are completed, one is\n"
+    "         underway, one awaits ML's approval.\n"
     "Synthetic data: no real person is named.\n";
 
 static void
@@ -47,23 +55,29 @@ cli_demo(int argc, char **argv)
 		{"dir", required_argument, NULL, 'd'},
 		{"days", required_argument, NULL, 'n'},
 		{"seed", required_argument, NULL, 's'},
+		{"partner", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	struct dib_diag d = {0};
-	struct node *n = NULL;
-	const char *dir = NULL;
+	struct node *n = NULL, *partner = NULL;
+	const char *dir = NULL, *pdir = NULL;
 	long days = 90, seed = 1;
 	int64_t count;
-	int c, rc;
+	int c, rc, patrols;
 
-	if ((c = cli_expect_verb(argc, argv, "seed", usage)) >= 0)
+	if (argc >= 2 && strcmp(argv[1], "patrols") == 0)
+		patrols = 1;
+	else if ((c = cli_expect_verb(argc, argv, "seed", usage)) >= 0)
 		return c;
+	else
+		patrols = 0;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
+		case 'p': pdir = optarg; break;
 		case 'n':
 			if ((rc = parse_int(optarg, "days", 1, 3650, &days)) !=
 			    CLI_OK)
@@ -82,23 +96,50 @@ cli_demo(int argc, char **argv)
 			    "value (see diboli demo --help)");
 		}
 	}
+	if (optind + 1 < argc)
+		return cli_usage_error("unexpected argument \"%s\"",
+		    argv[optind + 1]);
 	if (dir == NULL)
 		return cli_usage_error("--dir is required");
+	if (patrols != (pdir != NULL))
+		return cli_usage_error(patrols ? "--partner is required: the "
+		    "Malian node" : "--partner goes with demo patrols");
 	if (node_open(dir, &n, &d) != 0)
 		return cli_diag(&d);
-	rc = demo_seed(n, (int)days, (uint64_t)seed, isatty(2) ? progress :
-	    NULL, NULL, &count, &d);
+	if (patrols) {
+		if (node_open(pdir, &partner, &d) != 0) {
+			node_close(n);
+			return cli_diag(&d);
+		}
+		rc = demo_seed_patrols_joint(n, partner, (uint64_t)seed, &count,
+		    &d);
+	} else {
+		rc = demo_seed(n, (int)days, (uint64_t)seed, isatty(2) ?
+		    progress : NULL, NULL, &count, &d);
+	}
 	if (rc != 0) {
 		if (rc == DIB_EEXIST)
-			cli_error("this node already holds the demo records of "
-			    "seed %ld; use another --seed", seed);
-		else
+			cli_error("this node already holds the demo %s of seed "
+			    "%ld; use another --seed", patrols ? "patrols" :
+			    "records", seed);
+		else if (patrols && strncmp(d.field, "sync", 4) == 0) {
 			cli_diag(&d);
+			cli_error("both nodes must be certified and pin each "
+			    "other's nation key (diboli peer add --nation-pub)");
+		} else
+			cli_diag(&d);
+		node_close(partner);
 		node_close(n);
 		return CLI_FAIL;
 	}
-	printf("%lld synthetic records over %ld days added to %s (%s)\n",
-	    (long long)count, days, n->name, n->nation);
+	if (patrols)
+		printf("%lld records of joint patrols added to %s (%s) and %s "
+		    "(%s)\n", (long long)count, n->name, n->nation,
+		    partner->name, partner->nation);
+	else
+		printf("%lld synthetic records over %ld days added to %s "
+		    "(%s)\n", (long long)count, days, n->name, n->nation);
+	node_close(partner);
 	node_close(n);
 	return CLI_OK;
 }

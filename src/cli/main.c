@@ -27,6 +27,7 @@ static const struct {
 	{"peer", cli_peer, "add, list, remove the nodes to sync with"},
 	{"sync", cli_sync, "exchange with peers; summary; status"},
 	{"bundle", cli_bundle, "export and import sync bundles (USB, e-mail)"},
+	{"patrol", cli_patrol, "plan, approve, follow and debrief joint patrols"},
 };
 
 static void

@@ -12,9 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fed/cert.h"
+#include "fed/sync.h"
 #include "log/record.h"
 #include "model/model.h"
 #include "node/node.h"
+#include "patrol/patrol.h"
+#include "store/store.h"
+#include "util/buf.h"
 #include "util/embed.h"
 #include "util/util.h"
 
@@ -554,5 +559,562 @@ demo_seed(struct node *n, int days, uint64_t seed,
 		record_clear(&recs[i]);
 	free(recs);
 	demo_gen_free(g);
+	return rc;
+}
+
+/* ---- joint patrols on two nodes ---- */
+
+enum { F_COMPLETED, F_ABORTED, F_UNDERWAY, F_AWAITING, F_AMENDED };
+
+/* The seeded patrols: where along the Falémé, when, and how they end. */
+static const struct demo_patrol {
+	const char *code;
+	int day, hour, hours;           /* window: days after 20 Feb 2025 */
+	const char *type;
+	double north, south;            /* the stretch of the river (lat) */
+	double west;                    /* route offset, degrees of longitude
+	                                 * (negative: the Senegalese bank) */
+	const char *objective;
+	int fate;
+} demo_patrols[] = {
+	{"JP-001", 0, 7, 10, "vehicle", 14.70, 14.39, -0.012,
+	    "Patrouille inaugurale conjointe : sécurisation du pont de "
+	    "Kidira–Diboli et de ses abords.", F_COMPLETED},
+	{"JP-002", 3, 6, 9, "boat", 14.46, 14.10, 0.0,
+	    "Patrouille fluviale en pirogue sur la Falémé, de Kidira vers le "
+	    "sud : dragues et traversées.", F_COMPLETED},
+	{"JP-003", 10, 6, 30, "vehicle", 14.10, 13.55, -0.015,
+	    "Reconnaissance des sites d'orpaillage de la rive gauche et de la "
+	    "bande des 500 m.", F_COMPLETED},
+	{"JP-004", 17, 5, 12, "mixed", 13.55, 13.05, -0.012,
+	    "Contrôle des gués et des pistes de contrebande de carburant.",
+	    F_AMENDED},
+	{"JP-005", 25, 6, 36, "vehicle", 13.10, 12.85, -0.015,
+	    "Liaison vers Moussala–Mahinamine le long de la Falémé, corridor "
+	    "sud.", F_COMPLETED},
+	{"JP-006", 34, 6, 10, "boat", 14.20, 13.85, 0.0,
+	    "Patrouille fluviale : dragues signalées en amont.", F_ABORTED},
+	{"JP-007", 46, 18, 12, "vehicle", 14.70, 14.35, -0.012,
+	    "Patrouille de nuit autour de Kidira–Diboli après les alertes du "
+	    "poste.", F_COMPLETED},
+	{"JP-008", 61, 6, 10, "foot", 12.95, 12.62, -0.008,
+	    "Patrouille à pied vers le gué de Satadougou.", F_COMPLETED},
+	{"JP-009", 75, 6, 10, "boat", 14.10, 13.70, 0.0,
+	    "Patrouille fluviale : prélèvements d'eau et contrôle des "
+	    "dragues.", F_COMPLETED},
+	{"JP-010", 92, 6, 48, "vehicle", 14.46, 13.90, -0.015,
+	    "Patrouille de deux jours le long de la Falémé, de Kidira vers le "
+	    "sud.", F_COMPLETED},
+	{"JP-011", 116, 6, 168, "mixed", 14.70, 14.10, -0.012,
+	    "Dispositif d'une semaine autour de Kidira–Diboli.", F_UNDERWAY},
+	{"JP-012", 124, 6, 10, "boat", 14.46, 14.10, 0.0,
+	    "Patrouille fluviale de Kidira vers le sud.", F_AWAITING},
+};
+
+static const char *const sn_units[][2] = {
+	{"Détachement du GARSI de Kidira", "Lieutenant"},
+	{"Brigade de gendarmerie de Kidira", "Adjudant-chef"},
+	{"Compagnie de la Zone militaire n°4", "Capitaine"},
+	{"Section fluviale de la Zone militaire n°4", "Sergent-chef"},
+};
+static const char *const ml_units[][2] = {
+	{"Détachement de la Région militaire n°4", "Lieutenant"},
+	{"Commissariat de police de Diboli", "Commissaire"},
+	{"Compagnie de Kayes, Région militaire n°4", "Capitaine"},
+	{"Section fluviale de la Région militaire n°4", "Sergent-chef"},
+};
+
+#define HOUR_MS 3600000LL
+#define DAY_MS 86400000LL
+#define ROUTE_MAX 40
+
+/* What the seeding keeps of one patrol between the phases. */
+struct seeded {
+	const struct demo_patrol *p;
+	uint8_t id[16];
+	int64_t created, t0, t1;        /* plan made; window */
+	double route[ROUTE_MAX][2];     /* lon, lat */
+	size_t npts;
+	double hand[2];                 /* the handover point, lon lat */
+};
+
+static uint64_t
+mix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A UUIDv7 of time t whose random bits come from the seed. */
+static void
+seeded_id(uint64_t *rng, int64_t t, uint8_t id[16])
+{
+	int k;
+
+	for (k = 0; k < 6; k++)
+		id[k] = (uint8_t)((uint64_t)t >> (40 - 8 * k));
+	for (k = 6; k < 16; k++)
+		id[k] = (uint8_t)mix(rng);
+	id[6] = (uint8_t)(0x70 | (id[6] & 0x0f));
+	id[8] = (uint8_t)(0x80 | (id[8] & 0x3f));
+}
+
+/* The route of p: the border line (the Falémé) between its latitudes,
+** moved west by p->west, at most ROUTE_MAX points. */
+static int
+seed_route(const json_t *river, struct seeded *s)
+{
+	size_t i, n = json_array_size(river), in = 0, step, k;
+
+	for (i = 0; i < n; i++) {
+		double lat = json_number_value(json_array_get(json_array_get(
+		    river, i), 1));
+
+		in += lat <= s->p->north && lat >= s->p->south;
+	}
+	if (in < 2)
+		return -1;
+	step = (in + ROUTE_MAX - 1) / ROUTE_MAX;
+	s->npts = 0;
+	for (i = 0, k = 0; i < n; i++) {
+		const json_t *pt = json_array_get(river, i);
+		double lon = json_number_value(json_array_get(pt, 0));
+		double lat = json_number_value(json_array_get(pt, 1));
+
+		if (lat > s->p->north || lat < s->p->south)
+			continue;
+		/* The handover point: on the river, mid-stretch. */
+		if (k == in / 2) {
+			s->hand[0] = lon;
+			s->hand[1] = lat;
+		}
+		/* Every step-th point, and the last. */
+		if (k++ % step != 0 && k != in)
+			continue;
+		if (s->npts < ROUTE_MAX) {
+			s->route[s->npts][0] = round((lon + s->p->west) * 1e5) /
+			    1e5;
+			s->route[s->npts][1] = lat;
+			s->npts++;
+		}
+	}
+	return s->npts >= 2 ? 0 : -1;
+}
+
+static json_t *
+point_json(double lon, double lat)
+{
+	return json_pack("{s:s, s:[f,f]}", "type", "Point", "coordinates", lon,
+	    lat);
+}
+
+static char *
+ts_of(int64_t ms, char *out)
+{
+	return util_time_format(ms, out, 40);
+}
+
+static int
+seed_create(struct node *n, struct seeded *s, uint64_t *rng, int shift_days,
+    int amend, struct dib_diag *d)
+{
+	struct patrol_opts o;
+	char a[40], b[40];
+	uint8_t id[16], got[16];
+	json_t *in, *line;
+	size_t i;
+	int rc;
+
+	line = json_array();
+	for (i = 0; i < s->npts; i++)
+		json_array_append_new(line, json_pack("[f,f]", s->route[i][0],
+		    s->route[i][1]));
+	in = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s,s], s:{s:s, s:o}}",
+	    "code", s->p->code, "patrol_type", s->p->type, "objective",
+	    s->p->objective, "window_start", ts_of(s->t0 + shift_days * DAY_MS,
+	    a), "window_end", ts_of(s->t1 + shift_days * DAY_MS, b), "nations",
+	    "SN", "ML", "geometry", "type", "LineString", "coordinates", line);
+	if (in == NULL)
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
+	o.at = amend ? s->created + 2 * DAY_MS : s->created;
+	seeded_id(rng, o.at, id);
+	o.id = id;
+	if (amend) {
+		json_object_del(in, "code");
+		json_object_del(in, "patrol_type");
+		json_object_del(in, "objective");
+		json_object_del(in, "nations");
+		json_object_del(in, "geometry");
+		rc = patrol_update(n, s->id, in, &o, got, d);
+	} else {
+		rc = patrol_create(n, in, &o, s->id, d);
+	}
+	json_decref(in);
+	return rc;
+}
+
+/* One piece (unit, leg, debrief) or decision at time at. */
+static int
+seed_piece(struct node *n, struct seeded *s, uint64_t *rng, int64_t at,
+    const char *what, json_t *in, int verb, const char *reason,
+    struct dib_diag *d)
+{
+	struct patrol_opts o;
+	uint8_t id[16], got[16];
+	int rc;
+
+	seeded_id(rng, at, id);
+	o.at = at;
+	o.id = id;
+	if (what == NULL)
+		rc = patrol_act(n, s->id, verb, reason, &o, got, d);
+	else if (strcmp(what, "unit") == 0)
+		rc = patrol_add_unit(n, s->id, in, &o, got, d);
+	else if (strcmp(what, "leg") == 0)
+		rc = patrol_add_leg(n, s->id, in, &o, got, d);
+	else
+		rc = patrol_add_debrief(n, s->id, in, &o, got, d);
+	json_decref(in);
+	if (rc != 0) {
+		char p[48];
+
+		snprintf(p, sizeof p, "%s", s->p->code);
+		dib_diag_prefix(d, p);
+	}
+	return rc;
+}
+
+static json_t *
+unit_of(const char *const u[2], uint64_t *rng)
+{
+	return json_pack("{s:s, s:s, s:I}", "unit", u[0], "leader", u[1],
+	    "strength", (json_int_t)(8 + mix(rng) % 18));
+}
+
+static json_t *
+leg_of(const struct seeded *s, int seq, const char *lead, int64_t a,
+    int64_t b)
+{
+	char x[40], y[40];
+
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:o}", "seq", seq,
+	    "lead_nation", lead, "start", ts_of(a, x), "end", ts_of(b, y),
+	    "remarks", seq == 1 ? "Relève au point de passage de la frontière." :
+	    "Retour par la rive opposée.", "geometry", point_json(s->hand[0],
+	    s->hand[1]));
+}
+
+/* An observation made during patrol s, linked to it. */
+static int
+seed_observation(struct node *n, struct seeded *s, uint64_t *rng,
+    int64_t at, struct dib_diag *d)
+{
+	struct record r;
+	const double *p = s->route[mix(rng) % s->npts];
+	char ts[40], pid[37];
+	uint8_t id[16];
+	json_t *in, *attrs;
+	const char *cat;
+	int rc;
+
+	if (strcmp(s->p->type, "boat") == 0) {
+		cat = "environment.dredge_sighting";
+		attrs = json_pack("{s:I, s:s, s:b, s:s}", "dredges",
+		    (json_int_t)(2 + mix(rng) % 6), "bank", "river",
+		    "within_500m_band", 1, "remarks", "Dragues en activité "
+		    "observées par la patrouille mixte.");
+	} else if (strcmp(s->p->type, "vehicle") == 0) {
+		cat = "security.smuggling.fuel";
+		attrs = json_pack("{s:s, s:I, s:s, s:s}", "source", "patrol",
+		    "quantity", (json_int_t)(100 * (2 + mix(rng) % 8)),
+		    "fuel_type", "petrol", "remarks", "Bidons abandonnés sur la "
+		    "rive à l'approche de la patrouille.");
+	} else {
+		cat = "security.suspicious_activity";
+		attrs = json_pack("{s:s, s:s, s:I, s:s}", "source", "patrol",
+		    "activity", "unusual_movement", "persons",
+		    (json_int_t)(2 + mix(rng) % 5), "remarks", "Groupe parti "
+		    "vers la rive opposée à l'arrivée de la patrouille.");
+	}
+	in = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s}", "category", cat,
+	    "observed_at", ts_of(at, ts), "geometry", point_json(p[0] + 0.002,
+	    p[1]), "attributes", attrs, "audience", "ML,SN", "patrol",
+	    util_uuid_format(s->id, pid));
+	if (in == NULL)
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
+	seeded_id(rng, at, id);
+	if ((rc = record_from_json(n->model, in, n->nation, id, &r, d)) == 0)
+		rc = node_append(n, &r, 1, d);
+	record_clear(&r);
+	json_decref(in);
+	return rc;
+}
+
+/*
+** Send what from holds for to's nation into to, as one sync payload
+** applied in one transaction (what diboli sync and bundles do).
+*/
+static int
+transfer(struct node *from, struct node *to, struct dib_diag *d)
+{
+	struct sync_summary theirs;
+	struct sync_sink o = {sync_buf_write, NULL};
+	struct sync_sent sent;
+	struct sync_apply a;
+	struct buf b;
+	int rc;
+
+	memset(&theirs, 0, sizeof theirs);
+	memset(&sent, 0, sizeof sent);
+	buf_init(&b, (size_t)1 << 31);
+	o.arg = &b;
+	if ((rc = store_exec(from->store, "BEGIN", d)) != 0)
+		goto out;
+	if ((rc = sync_summary_make(to->store, from->nation, &theirs, d)) ==
+	    0 && (rc = sync_put_version(&o, d)) == 0 &&
+	    (rc = sync_put_blocks(from->store, to->nation, &theirs, 0, &o,
+	    &sent, d)) == 0)
+		rc = sync_put_end(&o, d);
+	store_exec(from->store, "COMMIT", NULL);
+	if (rc != 0)
+		goto out;
+	sync_apply_init(&a, to);
+	a.strict = 1;
+	snprintf(a.from, sizeof a.from, "demo: %.60s", from->name);
+	if ((rc = store_begin(to->store, d)) == 0) {
+		if ((rc = sync_apply_feed(&a, b.p, b.len, d)) == 0 &&
+		    (rc = sync_apply_finish(&a, d)) == 0)
+			rc = store_commit(to->store, d);
+		if (rc != 0)
+			store_rollback(to->store);
+	}
+	if (a.nev > 0)
+		sync_apply_audit(&a, "cli:demo");
+	sync_apply_free(&a);
+	if (rc != 0)
+		dib_diag_prefix(d, "sync");
+out:
+	sync_summary_free(&theirs);
+	buf_free(&b);
+	return rc;
+}
+
+/* Records this node wrote itself. */
+static int64_t
+own_records(struct node *n)
+{
+	char sql[200];
+
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM entries e JOIN logs l "
+	    "ON l.id = e.k >> %d WHERE l.origin = %lld", STORE_ENTRY_SHIFT,
+	    (long long)n->signer.origin);
+	return store_count(n->store, sql);
+}
+
+/* Will to accept what from signs? Checked before anything is written. */
+static int
+trusts(struct node *to, struct node *from, struct dib_diag *d)
+{
+	uint8_t *cert = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = cert_node_cert(from, &cert, &len, d)) == 0)
+		rc = cert_check_origin(to->store, cert, len, util_now_ms(), NULL,
+		    d);
+	free(cert);
+	if (rc != 0) {
+		char why[sizeof d->msg];
+
+		snprintf(why, sizeof why, "%s", d->msg);
+		return dib_fail(d, rc == DIB_EDB ? DIB_EDB : DIB_EPERM, "sync",
+		    "%s would refuse the records of %s: %s", to->name,
+		    from->name, why);
+	}
+	return DIB_OK;
+}
+
+/* The phases of the seeding; each runs in one transaction of its node. */
+enum { PH_PLAN, PH_ANSWER, PH_AMEND, PH_REAPPROVE, PH_RUN, PH_CLOSE,
+    PH_COUNT };
+
+static int
+seed_phase(struct node *n, int phase, struct seeded *v, size_t nv,
+    uint64_t *rng, struct dib_diag *d)
+{
+	size_t i;
+	int rc = DIB_OK;
+
+	for (i = 0; i < nv && rc == 0; i++) {
+		struct seeded *s = &v[i];
+		const struct demo_patrol *p = s->p;
+		size_t u = (size_t)(i % 4);
+		int64_t c = s->created, t0 = s->t0, t1 = s->t1;
+		int done = p->fate == F_COMPLETED || p->fate == F_AMENDED;
+
+		if (strcmp(p->type, "boat") == 0)
+			u = 3;
+		if (p->fate == F_AMENDED) {
+			t0 += DAY_MS;
+			t1 += DAY_MS;
+		}
+		switch (phase) {
+		case PH_PLAN:
+			if ((rc = seed_create(n, s, rng, 0, 0, d)) != 0)
+				break;
+			if ((rc = seed_piece(n, s, rng, c + HOUR_MS, "unit",
+			    unit_of(sn_units[u], rng), 0, NULL, d)) != 0 ||
+			    (rc = seed_piece(n, s, rng, c + HOUR_MS, "leg",
+			    leg_of(s, 1, "SN", s->t0, (s->t0 + s->t1) / 2), 0,
+			    NULL, d)) != 0 ||
+			    (rc = seed_piece(n, s, rng, c + 2 * HOUR_MS, NULL,
+			    NULL, PATROL_PROPOSE, NULL, d)) != 0)
+				break;
+			rc = seed_piece(n, s, rng, c + 4 * HOUR_MS, NULL, NULL,
+			    PATROL_APPROVE, NULL, d);
+			break;
+		case PH_ANSWER:
+			if (p->fate == F_AWAITING)
+				break;
+			if ((rc = seed_piece(n, s, rng, c + DAY_MS, "unit",
+			    unit_of(ml_units[u], rng), 0, NULL, d)) != 0 ||
+			    (rc = seed_piece(n, s, rng, c + DAY_MS, "leg",
+			    leg_of(s, 2, "ML", (s->t0 + s->t1) / 2, s->t1), 0,
+			    NULL, d)) != 0)
+				break;
+			if (p->fate == F_AMENDED)
+				rc = seed_piece(n, s, rng, c + DAY_MS + HOUR_MS,
+				    NULL, NULL, PATROL_REJECT, "Fenêtre en "
+				    "conflit avec une opération de la Région "
+				    "militaire n°4 : proposer le lendemain.", d);
+			else
+				rc = seed_piece(n, s, rng, c + DAY_MS + 2 *
+				    HOUR_MS, NULL, NULL, PATROL_APPROVE, NULL, d);
+			break;
+		case PH_AMEND:
+			if (p->fate != F_AMENDED)
+				break;
+			if ((rc = seed_create(n, s, rng, 1, 1, d)) == 0)
+				rc = seed_piece(n, s, rng, c + 2 * DAY_MS +
+				    HOUR_MS, NULL, NULL, PATROL_APPROVE, NULL, d);
+			break;
+		case PH_REAPPROVE:
+			if (p->fate != F_AMENDED)
+				break;
+			rc = seed_piece(n, s, rng, c + 2 * DAY_MS + 3 * HOUR_MS,
+			    NULL, NULL, PATROL_APPROVE, NULL, d);
+			break;
+		case PH_RUN:
+			if (p->fate == F_AWAITING)
+				break;
+			if ((rc = seed_piece(n, s, rng, t0, NULL, NULL,
+			    PATROL_START, NULL, d)) != 0 ||
+			    (rc = seed_observation(n, s, rng, t0 + HOUR_MS +
+			    (int64_t)(mix(rng) % 3) * HOUR_MS, d)) != 0)
+				break;
+			if (p->fate == F_ABORTED) {
+				if ((rc = seed_piece(n, s, rng, t0 + 3 * HOUR_MS,
+				    NULL, NULL, PATROL_ABORT, "Crue subite de la "
+				    "Falémé : navigation dangereuse, retour à "
+				    "Kidira.", d)) == 0)
+					rc = seed_piece(n, s, rng, t0 + 5 * HOUR_MS,
+					    "debrief", json_pack("{s:s}", "text",
+					    "Patrouille interrompue après trois "
+					    "heures ; dragues observées avant le "
+					    "demi-tour, aucun incident."), 0, NULL,
+					    d);
+			} else if (done) {
+				if ((rc = seed_piece(n, s, rng, t1, NULL, NULL,
+				    PATROL_COMPLETE, NULL, d)) == 0)
+					rc = seed_piece(n, s, rng, t1 + 2 *
+					    HOUR_MS, "debrief", json_pack("{s:s}",
+					    "text", "Itinéraire parcouru comme "
+					    "prévu ; relève effectuée au point "
+					    "convenu ; observations transmises "
+					    "au partenaire."), 0, NULL, d);
+			}
+			break;
+		case PH_CLOSE:
+			if (p->fate == F_AWAITING)
+				break;
+			if ((rc = seed_observation(n, s, rng, t0 + 2 * HOUR_MS,
+			    d)) != 0)
+				break;
+			if (done || p->fate == F_ABORTED) {
+				rc = seed_piece(n, s, rng, (done ? t1 : t0) + 4 *
+				    HOUR_MS, "debrief", json_pack("{s:s}", "text",
+				    done ? "Patrouille conduite sans incident "
+				    "sur la rive droite ; coordination radio "
+				    "satisfaisante." : "Retour au poste de "
+				    "Diboli après l'annulation."), 0, NULL, d);
+			}
+			break;
+		}
+	}
+	return rc;
+}
+
+int
+demo_seed_patrols_joint(struct node *sn, struct node *ml, uint64_t seed,
+    int64_t *count, struct dib_diag *d)
+{
+	const struct dib_embedded *e =
+	    dib_embed_find("mali_senegal_border.geojson");
+	struct seeded v[sizeof demo_patrols / sizeof demo_patrols[0]];
+	size_t i, nv = 0;
+	int64_t now = util_now_ms();
+	uint64_t rng = seed * 0x2545f4914f6cdd1dULL + 7;
+	json_t *j = NULL, *river;
+	int phase, rc = DIB_OK;
+
+	*count = 0;
+	if (strcmp(sn->nation, "SN") != 0 || strcmp(ml->nation, "ML") != 0)
+		return dib_fail(d, DIB_EINVAL, "partner", "the demo patrols are "
+		    "planned by a node of SN with a partner node of ML (got %s "
+		    "and %s)", sn->nation, ml->nation);
+	if ((rc = trusts(ml, sn, d)) != 0 || (rc = trusts(sn, ml, d)) != 0)
+		return rc;
+	if (e == NULL || (j = json_loadb((const char *)e->data, e->len, 0,
+	    NULL)) == NULL)
+		return dib_fail(d, DIB_ENOTFOUND, "", "the border geometry is "
+		    "not embedded");
+	river = json_object_get(json_object_get(json_array_get(
+	    json_object_get(j, "features"), 0), "geometry"), "coordinates");
+	for (i = 0; i < sizeof demo_patrols / sizeof demo_patrols[0]; i++) {
+		struct seeded *s = &v[nv];
+
+		memset(s, 0, sizeof *s);
+		s->p = &demo_patrols[i];
+		s->t0 = DEMO_START_MS + s->p->day * DAY_MS + s->p->hour * HOUR_MS;
+		s->t1 = s->t0 + s->p->hours * HOUR_MS;
+		s->created = s->t0 - 3 * DAY_MS;
+		/* The demo stops at today: nothing seeded in the future. */
+		if (s->t1 + 3 * DAY_MS > now || seed_route(river, s) != 0)
+			continue;
+		nv++;
+	}
+	json_decref(j);
+	/* Plans and SN's decisions on SN's node; ML's answers on ML's
+	 * node once it holds them; back and forth as sync would. */
+	for (phase = 0; phase < PH_COUNT && rc == 0; phase++) {
+		struct node *n = phase % 2 == 0 ? sn : ml;
+		struct node *other = n == sn ? ml : sn;
+		int64_t before;
+
+		if ((rc = store_begin(n->store, d)) != 0)
+			break;
+		before = own_records(n);
+		if ((rc = seed_phase(n, phase, v, nv, &rng, d)) == 0)
+			rc = store_commit(n->store, d);
+		if (rc != 0) {
+			store_rollback(n->store);
+			break;
+		}
+		*count += own_records(n) - before;
+		rc = transfer(n, other, d);
+	}
 	return rc;
 }

@@ -45,4 +45,19 @@ int demo_seed(struct node *n, int days, uint64_t seed,
     void (*progress)(void *, int, int), void *arg, int64_t *count,
     struct dib_diag *d);
 
+/*
+** Seed joint patrols on two certified nodes that pin each other's nation
+** key: sn (a node of SN) plans and proposes them, ml (a node of ML)
+** receives the plans by an in-process sync and answers with its own
+** units, legs and approvals, which go back the same way; then starts,
+** completions, an abort, debriefs and observations linked to the
+** patrols, from 20 February 2025 on around Kidira–Diboli and along the
+** Falémé. Most are completed; one is underway; one awaits ML's approval
+** (proposed, approved by SN only). Deterministic for a seed (ids too:
+** seeding twice fails with DIB_EEXIST). *count receives the records
+** written on both nodes.
+*/
+int demo_seed_patrols_joint(struct node *sn, struct node *ml, uint64_t seed,
+    int64_t *count, struct dib_diag *d);
+
 #endif

@@ -571,6 +571,14 @@ go_async(struct req *r, struct writer_job *job,
 	return MHD_YES;
 }
 
+enum MHD_Result
+http_go_async(struct req *r, struct writer_job *job,
+    enum MHD_Result (*finish)(struct req *), void *state,
+    void (*state_free)(void *))
+{
+	return go_async(r, job, finish, state, state_free);
+}
+
 struct create_state {
 	struct append_job a;
 	struct writer_job job;
@@ -1361,6 +1369,19 @@ static const struct route routes[] = {
 	{"GET", API "/sync/status", http_sync_status, AUTH_READ},
 	{"GET", API "/reference", http_reference_list, AUTH_READ},
 	{"GET", API "/reference/*", http_reference_layer, AUTH_READ},
+	{"GET", API "/patrols", http_patrol_list, AUTH_READ},
+	{"POST", API "/patrols", http_patrol_create, AUTH_CREATE},
+	{"GET", API "/patrols/*", http_patrol_get, AUTH_READ},
+	{"PATCH", API "/patrols/*", http_patrol_update, AUTH_CHANGE},
+	{"POST", API "/patrols/*/propose", http_patrol_propose, AUTH_CREATE},
+	{"POST", API "/patrols/*/approve", http_patrol_approve, AUTH_APPROVE},
+	{"POST", API "/patrols/*/reject", http_patrol_reject, AUTH_APPROVE},
+	{"POST", API "/patrols/*/start", http_patrol_start, AUTH_CREATE},
+	{"POST", API "/patrols/*/complete", http_patrol_complete, AUTH_CREATE},
+	{"POST", API "/patrols/*/abort", http_patrol_abort, AUTH_CREATE},
+	{"POST", API "/patrols/*/units", http_patrol_unit, AUTH_CREATE},
+	{"POST", API "/patrols/*/legs", http_patrol_leg, AUTH_CREATE},
+	{"POST", API "/patrols/*/debrief", http_patrol_debrief, AUTH_CREATE},
 	/* Nodes, not users: the calling node's key authenticates it. */
 	{"POST", "/sync/v1/exchange", http_sync_exchange, NOAUTH},
 };

@@ -118,6 +118,30 @@ enum MHD_Result http_sync_status(struct req *r, const char *id);
 void http_audit(struct req *r, const char *action, const char *target,
     const char *result, const char *detail);
 
+/*
+** Hand job to the writer and suspend the connection; the writer resumes
+** it after the commit and finish(r) answers (r->async is state, released
+** with state_free once the request is done). Used by every write route.
+*/
+enum MHD_Result http_go_async(struct req *r, struct writer_job *job,
+    enum MHD_Result (*finish)(struct req *), void *state,
+    void (*state_free)(void *));
+
+/* Joint patrols (api_patrol.c). */
+enum MHD_Result http_patrol_list(struct req *r, const char *id);
+enum MHD_Result http_patrol_create(struct req *r, const char *id);
+enum MHD_Result http_patrol_get(struct req *r, const char *id);
+enum MHD_Result http_patrol_update(struct req *r, const char *id);
+enum MHD_Result http_patrol_propose(struct req *r, const char *id);
+enum MHD_Result http_patrol_approve(struct req *r, const char *id);
+enum MHD_Result http_patrol_reject(struct req *r, const char *id);
+enum MHD_Result http_patrol_start(struct req *r, const char *id);
+enum MHD_Result http_patrol_complete(struct req *r, const char *id);
+enum MHD_Result http_patrol_abort(struct req *r, const char *id);
+enum MHD_Result http_patrol_unit(struct req *r, const char *id);
+enum MHD_Result http_patrol_leg(struct req *r, const char *id);
+enum MHD_Result http_patrol_debrief(struct req *r, const char *id);
+
 /* Reference geography (api_reference.c). */
 enum MHD_Result http_reference_list(struct req *r, const char *id);
 enum MHD_Result http_reference_layer(struct req *r, const char *id);

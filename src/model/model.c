@@ -38,7 +38,8 @@ static const char *const prec_names[] = {"FLASH", "IMMEDIATE", "PRIORITY",
 static const char *const type_names[] = {"integer", "number", "text",
     "enum", "multi_enum", "boolean", "datetime", NULL};
 static const char *const geom_names[] = {"point", "line", "polygon",
-    "point-or-polygon", "any", "optional-point", "optional", "none", NULL};
+    "point-or-polygon", "any", "optional-point", "optional", "none",
+    "line-or-polygon", NULL};
 
 static const char *const full_members[] = {"format", "version",
     "languages", "notice", "categories", NULL};
@@ -1402,7 +1403,8 @@ model_type_name(int type)
 const char *
 model_geom_name(int geom)
 {
-	return geom >= 0 && geom <= MODEL_GEOM_NONE ? geom_names[geom] : NULL;
+	return geom >= 0 && geom <= MODEL_GEOM_LINE_OR_POLYGON ?
+	    geom_names[geom] : NULL;
 }
 
 const struct model_attr *

@@ -29,7 +29,8 @@
 **   "geometry"     what a record must carry (enum model_geom): "point",
 **                  "line", "polygon", "point-or-polygon", "any" (one of
 **                  the three), "optional-point", "optional" (any or none),
-**                  "none". Inherited; default "point".
+**                  "none", "line-or-polygon" (a route or an area).
+**                  Inherited; default "point".
 **   "attributes"   list; a category's attributes are its ancestors' then
 **                  its own, and it may not redefine an inherited key.
 **   "children"     list of categories. Records may use leaves only.
@@ -125,7 +126,8 @@ enum model_geom {
 	MODEL_GEOM_ANY,                 /* Point, LineString or Polygon */
 	MODEL_GEOM_OPTIONAL_POINT,      /* a Point or nothing */
 	MODEL_GEOM_OPTIONAL,            /* any of the three or nothing */
-	MODEL_GEOM_NONE                 /* nothing */
+	MODEL_GEOM_NONE,                /* nothing */
+	MODEL_GEOM_LINE_OR_POLYGON      /* a route or an area, required */
 };
 
 struct model;                   /* opaque */

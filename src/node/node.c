@@ -345,6 +345,41 @@ node_append_prepared(struct node *n, struct record *recs, size_t count,
 	return log_append_prepared(n->store, &n->signer, recs, count, p, d);
 }
 
+/*
+** Records of the domains (patrols and their approvals, tracks, section
+** status) carry rules the generic record paths do not check, such as
+** who may approve: they are written only through their domain
+** (src/patrol/, diboli patrol, /api/v1/patrols). A partner's category
+** unknown here is nobody's domain.
+*/
+int
+node_domain_owned(const struct node *n, const char *category)
+{
+	static const char *const kinds[] = {"patrol", "track", NULL};
+	static const char *const decisions[] = {"approval", "status", NULL};
+	const struct model_category *c = model_find(n->model, category);
+	const char *k;
+	size_t i;
+
+	if (c == NULL || (k = model_category_kind(c)) == NULL)
+		return 0;
+	for (i = 0; decisions[i] != NULL; i++)
+		if (strcmp(k, decisions[i]) == 0)
+			return 2;
+	for (i = 0; kinds[i] != NULL; i++)
+		if (strcmp(k, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+domain_refusal(const char *category, struct dib_diag *d)
+{
+	return dib_fail(d, DIB_EPERM, "category", "%s records are written "
+	    "through their own commands (diboli patrol, /api/v1/patrols), "
+	    "which check who may do what", category);
+}
+
 int
 node_prepare(struct node *n, const json_t *in, struct record *r,
     struct dib_diag *d)
@@ -354,6 +389,11 @@ node_prepare(struct node *n, const json_t *in, struct record *r,
 	if ((rc = record_from_json(n->model, in, n->nation, NULL, r, d)) != 0 ||
 	    (rc = check_audience(n, r, d)) != 0)
 		return rc;
+	if (node_domain_owned(n, r->category)) {
+		rc = domain_refusal(r->category, d);
+		record_clear(r);
+		return rc;
+	}
 	if (r->has_supersedes)
 		return dib_fail(d, DIB_EINVAL, "supersedes", "use supersede to "
 		    "replace a record");
@@ -426,7 +466,7 @@ node_add_texts(struct node *n, const char *const *texts, const size_t *lens,
 /* Where the current record id lives, and whether this node wrote it. */
 static int
 find_own_current(struct node *n, const uint8_t id[16], int64_t *log,
-    char *audience, struct dib_diag *d)
+    char *audience, int retract, struct dib_diag *d)
 {
 	sqlite3_stmt *st = NULL;
 	char txt[37];
@@ -435,9 +475,9 @@ find_own_current(struct node *n, const uint8_t id[16], int64_t *log,
 	util_uuid_format(id, txt);
 	if (sqlite3_prepare_v2(n->store->db, "SELECT e.k >> 40, l.origin, "
 	    "l.audience, e.state, (SELECT new FROM rec_link WHERE old = e.id "
-	    "AND origin = l.origin) "
-	    "FROM entries e JOIN logs l ON l.id = e.k >> 40 WHERE e.id = ?1",
-	    -1, &st, NULL) != SQLITE_OK)
+	    "AND origin = l.origin), (SELECT id FROM categories WHERE code = "
+	    "e.cat) FROM entries e JOIN logs l ON l.id = e.k >> 40 "
+	    "WHERE e.id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return store_dberr(n->store, d, "record");
 	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -447,6 +487,16 @@ find_own_current(struct node *n, const uint8_t id[16], int64_t *log,
 	*log = sqlite3_column_int64(st, 0);
 	snprintf(audience, UTIL_AUDIENCE_LEN, "%s",
 	    (const char *)sqlite3_column_text(st, 2));
+	/* A domain's record changes only through its domain; withdrawing
+	 * one (a patrol plan: the patrol is withdrawn) is allowed, except a
+	 * decision, which its rules would not see go. */
+	if (sqlite3_column_text(st, 5) != NULL && node_domain_owned(n,
+	    (const char *)sqlite3_column_text(st, 5)) && (!retract ||
+	    node_domain_owned(n, (const char *)sqlite3_column_text(st, 5)) ==
+	    2)) {
+		rc = domain_refusal((const char *)sqlite3_column_text(st, 5), d);
+		goto out;
+	}
 	switch (sqlite3_column_int(st, 3)) {
 	case STORE_CURRENT:
 		if (sqlite3_column_int64(st, 1) != n->signer.origin)
@@ -483,7 +533,7 @@ node_supersede(struct node *n, const uint8_t old[16], const json_t *in,
 	int rc;
 
 	memset(&r, 0, sizeof r);
-	if ((rc = find_own_current(n, old, &log, oldaud, d)) != 0)
+	if ((rc = find_own_current(n, old, &log, oldaud, 0, d)) != 0)
 		return rc;
 	if (!json_is_object(in))
 		return dib_fail(d, DIB_EINVAL, "", "a record must be a JSON "
@@ -525,7 +575,7 @@ node_retract(struct node *n, const uint8_t old[16], const char *reason,
 	int rc;
 
 	memset(&r, 0, sizeof r);
-	if ((rc = find_own_current(n, old, &log, aud, d)) != 0)
+	if ((rc = find_own_current(n, old, &log, aud, 1, d)) != 0)
 		return rc;
 	if ((rc = record_retraction(old, reason, aud, util_now_ms(), &r, d)) !=
 	    0)

@@ -88,6 +88,15 @@ int node_add_texts(struct node *n, const char *const *texts,
 int node_prepare(struct node *n, const json_t *in, struct record *r,
     struct dib_diag *d);
 
+/*
+** Is category one a domain writes? 2: a decision (approvals, section
+** status), 1: other domain records (patrol plans, units, legs, tracks),
+** 0: no. node_prepare and node_supersede refuse both (DIB_EPERM: their
+** rules live in their domain); node_retract refuses decisions (a plan
+** may be withdrawn, which withdraws its patrol).
+*/
+int node_domain_owned(const struct node *n, const char *category);
+
 /* Append records already encoded by node_prepare or record_from_json, as
 ** one transaction (one block per audience). Only one writer at a time. */
 int node_append(struct node *n, struct record *recs, size_t count,

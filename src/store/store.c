@@ -67,6 +67,11 @@ static const char schema[] =
     "CREATE UNIQUE INDEX entries_id ON entries(id);\n"
     /* Time and place of current records: by day, then z-order. */
     "CREATE INDEX entries_dz ON entries(day, zkey) WHERE state = 0;\n"
+    /* What belongs to a patrol (its plan, decisions, units, tracks,
+     * observations): few records carry one, so the index costs ingest
+     * nothing. */
+    "CREATE INDEX entries_patrol ON entries(patrol) WHERE patrol IS NOT "
+    "NULL;\n"
     "CREATE VIEW rec AS SELECT e.id, e.k >> 40 AS log, e.k & 1099511627775 "
     "AS seq, c.id AS category, e.prec, e.t, e.day, e.zkey, e.patrol "
     "FROM entries e JOIN categories c ON c.code = e.cat WHERE e.state = 0;\n"
