@@ -356,7 +356,8 @@ int
 node_domain_owned(const struct node *n, const char *category)
 {
 	static const char *const kinds[] = {"patrol", "track", NULL};
-	static const char *const decisions[] = {"approval", "status", NULL};
+	static const char *const decisions[] = {"approval", "status", "alert",
+	    NULL};
 	const struct model_category *c = model_find(n->model, category);
 	const char *k;
 	size_t i;

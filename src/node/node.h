@@ -90,7 +90,7 @@ int node_prepare(struct node *n, const json_t *in, struct record *r,
 
 /*
 ** Is category one a domain writes? 2: a decision (approvals, section
-** status), 1: other domain records (patrol plans, units, legs, tracks),
+** status, alerts), 1: other domain records (patrol plans, units, legs, tracks),
 ** 0: no. node_prepare and node_supersede refuse both (DIB_EPERM: their
 ** rules live in their domain); node_retract refuses decisions (a plan
 ** may be withdrawn, which withdraws its patrol).
