@@ -9,7 +9,7 @@ DEMO_DIR   ?= demo-data
 QUICK      ?=
 
 .PHONY: all deps build build-asan check unit unit-asan integration fuzz \
-        demo bench clean
+        demo bench clean browser
 
 all: build
 
@@ -53,9 +53,16 @@ check: build build-asan
 	./tools/checksrc
 	@if [ -x tools/lint-openapi ]; then ./tools/lint-openapi; fi
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
+	@# The web UI in headless Chromium, one at a time (screenshots in
+	@# $(BUILD)/artifacts/screenshots).
+	cd $(BUILD) && ctest --output-on-failure -L browser
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -L 'unit|fuzz|integration'
+
+# Only the browser tests (make check runs them too).
+browser: build
+	cd $(BUILD) && ctest --output-on-failure -L browser
 
 # Longer fuzzing with clang's libFuzzer (not part of check):
 # make fuzz FUZZ_SECONDS=300
@@ -100,6 +107,8 @@ demo: build
 	  $(DEMO_DIR)/ml-to-sn.bundle
 	$(BUILD)/diboli demo patrols --dir $(DEMO_DIR)/sn \
 	  --partner $(DEMO_DIR)/ml
+	$(BUILD)/diboli demo sections --dir $(DEMO_DIR)/sn \
+	  --partner $(DEMO_DIR)/ml
 	$(BUILD)/diboli log verify --dir $(DEMO_DIR)/sn
 	$(BUILD)/diboli log verify --dir $(DEMO_DIR)/ml
 	@echo
@@ -124,6 +133,8 @@ bench: build
 	$(BUILD)/bench_ingest $(if $(QUICK),--quick) --out bench/results/latest.json
 	$(BUILD)/bench_gpx $(if $(QUICK),--quick) --out bench/results/latest.json
 	$(BUILD)/bench_http $(if $(QUICK),--quick) --diboli $(BUILD)/diboli \
+	  --out bench/results/latest.json
+	node bench/bench_web.mjs $(if $(QUICK),--quick) --diboli $(BUILD)/diboli \
 	  --out bench/results/latest.json
 
 clean:

@@ -103,12 +103,42 @@ int auth_user_passwd(struct store *s, const char *login,
     const char *password, int64_t now, struct dib_diag *d);
 
 /*
+** The same two with a hash made beforehand by auth_password_hash (after
+** auth_password_check), so that a server hashes on a request thread and
+** its single writer never waits the ~100 ms argon2id takes. out holds
+** AUTH_PWHASH_LEN bytes.
+*/
+#define AUTH_PWHASH_LEN 128     /* crypto_pwhash_STRBYTES */
+int auth_password_hash(const char *password, char *out, struct dib_diag *d);
+int auth_user_add_hashed(struct store *s, const char *login, int role,
+    const char *name, const char *hash, int64_t now, struct dib_diag *d);
+int auth_user_passwd_hashed(struct store *s, const char *login,
+    const char *hash, int64_t now, struct dib_diag *d);
+
+/*
 ** Disable (1) or enable (0) a user. Disabling ends the user's sessions;
 ** its tokens stop working while it is disabled (they are not revoked).
 ** DIB_ENOTFOUND.
 */
 int auth_user_set_disabled(struct store *s, const char *login,
     int disabled, int64_t now, struct dib_diag *d);
+
+/*
+** Change a user's role (role >= 0) and name (name not NULL); role -1 and
+** name NULL leave them as they are. A new role holds at once, for the
+** user's open sessions and tokens too. DIB_ENOTFOUND, DIB_EINVAL (role,
+** name). Runs in the caller's transaction if any (a savepoint).
+*/
+int auth_user_update(struct store *s, const char *login, int role,
+    const char *name, int64_t now, struct dib_diag *d);
+
+/*
+** When login last logged in, as far as the sessions still held tell
+** (a session is dropped at logout or once expired): *at in ms, 0 when
+** none is held. DIB_EDB.
+*/
+int auth_user_last_login(struct store *s, const char *login, int64_t *at,
+    struct dib_diag *d);
 
 /* One user by login. DIB_ENOTFOUND. */
 int auth_user_get(struct store *s, const char *login, struct auth_user *u,

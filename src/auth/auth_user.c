@@ -383,11 +383,35 @@ end_sessions(struct store *s, const char *login, struct dib_diag *d)
 }
 
 int
+auth_password_hash(const char *password, char *out, struct dib_diag *d)
+{
+	return auth_pw_hash(password, out, d);
+}
+
+int
 auth_user_add(struct store *s, const char *login, int role,
     const char *name, const char *password, int64_t now,
     struct dib_diag *d)
 {
 	char hash[crypto_pwhash_STRBYTES];
+	int rc;
+
+	if ((rc = auth_login_check(login, d)) != 0)
+		return rc;
+	if ((rc = auth_password_check(login, password, d)) != 0)
+		return rc;
+	/* Hash before taking the write lock: it takes a while. */
+	if ((rc = auth_pw_hash(password, hash, d)) != 0)
+		return rc;
+	rc = auth_user_add_hashed(s, login, role, name, hash, now, d);
+	sodium_memzero(hash, sizeof hash);
+	return rc;
+}
+
+int
+auth_user_add_hashed(struct store *s, const char *login, int role,
+    const char *name, const char *hash, int64_t now, struct dib_diag *d)
+{
 	sqlite3_stmt *st = NULL;
 	int rc, own;
 
@@ -398,12 +422,11 @@ auth_user_add(struct store *s, const char *login, int role,
 	if (role < 0 || role >= AUTH_ROLE_COUNT)
 		return dib_fail(d, DIB_EINVAL, "role", "must be viewer, "
 		    "reporter, analyst, commander or admin");
-	if ((rc = check_name(name, d)) != 0 ||
-	    (rc = auth_password_check(login, password, d)) != 0)
+	if ((rc = check_name(name, d)) != 0)
 		return rc;
-	/* Hash before taking the write lock: it takes a while. */
-	if ((rc = auth_pw_hash(password, hash, d)) != 0)
-		return rc;
+	if (hash == NULL || strncmp(hash, "$argon2id$", 10) != 0)
+		return dib_fail(d, DIB_EINVAL, "password", "not an argon2id "
+		    "hash");
 	if ((rc = auth_tx_begin(s, &own, d)) != 0)
 		goto out;
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO users(login, name, role, "
@@ -429,7 +452,6 @@ end:
 	sqlite3_finalize(st);
 	rc = auth_tx_end(s, own, rc, d);
 out:
-	sodium_memzero(hash, sizeof hash);
 	return rc;
 }
 
@@ -439,13 +461,30 @@ auth_user_passwd(struct store *s, const char *login, const char *password,
 {
 	char hash[crypto_pwhash_STRBYTES];
 	struct auth_user u;
-	int rc, own, changes = 0;
+	int rc;
 
 	if ((rc = auth_user_get(s, login, &u, d)) != 0 ||
 	    (rc = auth_password_check(login, password, d)) != 0)
 		return rc;
 	if ((rc = auth_pw_hash(password, hash, d)) != 0)
 		return rc;
+	rc = auth_user_passwd_hashed(s, login, hash, now, d);
+	sodium_memzero(hash, sizeof hash);
+	return rc;
+}
+
+int
+auth_user_passwd_hashed(struct store *s, const char *login,
+    const char *hash, int64_t now, struct dib_diag *d)
+{
+	struct auth_user u;
+	int rc, own, changes = 0;
+
+	if ((rc = auth_user_get(s, login, &u, d)) != 0)
+		return rc;
+	if (hash == NULL || strncmp(hash, "$argon2id$", 10) != 0)
+		return dib_fail(d, DIB_EINVAL, "password", "not an argon2id "
+		    "hash");
 	if ((rc = auth_tx_begin(s, &own, d)) != 0)
 		goto out;
 	rc = run(s, "UPDATE users SET pwhash = ?1, updated_at = ?2 "
@@ -456,7 +495,6 @@ auth_user_passwd(struct store *s, const char *login, const char *password,
 		rc = end_sessions(s, login, d);
 	rc = auth_tx_end(s, own, rc, d);
 out:
-	sodium_memzero(hash, sizeof hash);
 	return rc;
 }
 
@@ -477,4 +515,64 @@ auth_user_set_disabled(struct store *s, const char *login, int disabled,
 	if (rc == 0 && disabled)
 		rc = end_sessions(s, login, d);
 	return auth_tx_end(s, own, rc, d);
+}
+
+int
+auth_user_update(struct store *s, const char *login, int role,
+    const char *name, int64_t now, struct dib_diag *d)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, own, changes = 0;
+
+	if (role >= AUTH_ROLE_COUNT || role < -1)
+		return dib_fail(d, DIB_EINVAL, "role", "must be viewer, "
+		    "reporter, analyst, commander or admin");
+	if (name != NULL && (rc = check_name(name, d)) != 0)
+		return rc;
+	if ((rc = auth_tx_begin(s, &own, d)) != 0)
+		return rc;
+	if (sqlite3_prepare_v2(s->db, "UPDATE users SET role = coalesce(?2, "
+	    "role), name = coalesce(?3, name), updated_at = ?4 WHERE login = "
+	    "?1", -1, &st, NULL) != SQLITE_OK) {
+		rc = store_dberr(s, d, "users");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, login ? login : "", -1, SQLITE_STATIC);
+	if (role >= 0)
+		sqlite3_bind_text(st, 2, auth_role_name(role), -1,
+		    SQLITE_STATIC);
+	if (name != NULL)
+		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_dberr(s, d, "users");
+	else
+		changes = sqlite3_changes(s->db);
+	if (rc == 0 && changes == 0)
+		rc = dib_fail(d, DIB_ENOTFOUND, "login", "no user \"%.64s\"",
+		    login ? login : "");
+out:
+	sqlite3_finalize(st);
+	return auth_tx_end(s, own, rc, d);
+}
+
+int
+auth_user_last_login(struct store *s, const char *login, int64_t *at,
+    struct dib_diag *d)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = DIB_OK;
+
+	*at = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT max(s.created_at) FROM sessions "
+	    "s JOIN users u ON u.id = s.user WHERE u.login = ?1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return store_dberr(s, d, "sessions");
+	sqlite3_bind_text(st, 1, login ? login : "", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*at = sqlite3_column_int64(st, 0);
+	else
+		rc = store_dberr(s, d, "sessions");
+	sqlite3_finalize(st);
+	return rc;
 }

@@ -58,6 +58,9 @@ int cli_peer(int argc, char **argv);    /* peer add|list|remove */
 int cli_sync(int argc, char **argv);    /* sync [summary|status] */
 int cli_bundle(int argc, char **argv);  /* bundle export|import */
 int cli_patrol(int argc, char **argv);  /* patrol create|approve|show|... */
+int cli_import(int argc, char **argv);  /* import gpx */
+int cli_export(int argc, char **argv);  /* export gpx|geojson */
+int cli_section(int argc, char **argv); /* section set|list|show */
 
 /* A byte count ("4194304", "64k", "4M") within [lo, hi]: 0 or -1. */
 int cli_parse_bytes(const char *s, int64_t lo, int64_t hi, int64_t *out);

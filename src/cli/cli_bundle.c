@@ -16,6 +16,7 @@
 
 #include "cli/cli.h"
 #include "fed/bundle.h"
+#include "fed/bundle_io.h"
 #include "fed/cert.h"
 #include "fed/sync.h"
 #include "node/node.h"
@@ -116,59 +117,15 @@ parse_args(int argc, char **argv, struct args *a)
 /* ---- export ---- */
 
 static int
-to_bundle(void *arg, const void *p, size_t n, struct dib_diag *d)
-{
-	return bundle_write(arg, p, n, d);
-}
-
-/* Read a summary file into sm. */
-static int
-read_summary(struct node *n, const char *path, struct sync_summary *sm,
-    struct dib_diag *d)
-{
-	struct sync_apply a;
-	char *text = NULL;
-	size_t len = 0;
-	int rc;
-
-	if ((rc = util_read_file(path, 64 << 20, &text, &len, d)) != 0)
-		return rc;
-	sync_apply_init(&a, n);
-	a.dry_run = 1;
-	snprintf(a.from, sizeof a.from, "%s", "summary file");
-	if ((rc = sync_apply_feed(&a, text, len, d)) == 0)
-		rc = sync_apply_finish(&a, d);
-	if (rc == 0 && (a.applied_blocks || a.certs || a.held_blocks ||
-	    a.refused_blocks))
-		rc = dib_fail(d, DIB_EINVAL, "summary", "%s holds blocks: give "
-		    "a file made by \"diboli sync summary\"", path);
-	if (rc != 0) {
-		dib_diag_prefix(d, "summary");
-	} else {
-		*sm = a.peer;
-		memset(&a.peer, 0, sizeof a.peer);
-	}
-	sync_apply_free(&a);
-	free(text);
-	return rc;
-}
-
-static int
 cmd_export(struct node *n, const struct args *a)
 {
-	struct bundle_meta meta;
-	struct bundle_writer *w = NULL;
-	struct sync_summary sm;
-	struct sync_sink o;
+	struct bundle_export e;
 	struct sync_sent sent;
 	struct dib_diag d = {0};
-	uint8_t *cert = NULL, epk[32];
-	size_t clen = 0;
+	uint8_t epk[32];
 	int64_t budget = 0;
 	char nation[3], enation[3];
-	int rc;
 
-	memset(&sm, 0, sizeof sm);
 	if (strlen(a->nation) != 2 || !util_nation_valid(a->nation))
 		return cli_usage_error("--for must be a nation code (ISO "
 		    "3166-1 alpha-2, e.g. ML), got \"%s\"", a->nation);
@@ -187,51 +144,12 @@ cmd_export(struct node *n, const struct args *a)
 			return cli_error("%s is the key of %s, but the bundle is "
 			    "for %s", a->encrypt, enation, nation);
 	}
-	if ((rc = cert_node_cert(n, &cert, &clen, &d)) != 0) {
-		if (rc == DIB_ENOTFOUND)
-			return cli_error("this node has no certificate: diboli "
-			    "node certify --dir %s --nation-key NATION.key",
-			    a->dir);
-		return cli_diag(&d);
-	}
-	if (a->summary != NULL && read_summary(n, a->summary, &sm, &d) != 0) {
-		free(cert);
-		return cli_diag(&d);
-	}
-	memset(&meta, 0, sizeof meta);
-	memcpy(meta.sender_pk, n->signer.pk, 32);
-	meta.cert = cert;
-	meta.cert_len = clen;
-	memcpy(meta.from_nation, n->nation, 3);
-	memcpy(meta.for_nation, nation, 3);
-	meta.created = util_now_ms();
-	meta.kind = 1;
-	meta.dict_id = bundle_dict_id();
-	if ((rc = bundle_writer_open(a->out, &meta, n->signer.sk,
-	    a->encrypt ? epk : NULL, &w, &d)) != 0)
-		goto out;
-	o.write = to_bundle;
-	o.arg = w;
-	/* A read transaction: one consistent view of every log. */
-	if ((rc = store_exec(n->store, "BEGIN", &d)) != 0)
-		goto out;
-	rc = sync_put_version(&o, &d);
-	if (rc == 0)
-		rc = sync_put_blocks(n->store, nation, a->summary ? &sm : NULL,
-		    budget, &o, &sent, &d);
-	if (rc == 0)
-		rc = sync_put_end(&o, &d);
-	store_exec(n->store, "COMMIT", NULL);
-	if (rc == 0) {
-		rc = bundle_writer_close(w, &d);
-		w = NULL;
-	}
-out:
-	if (w != NULL)
-		bundle_writer_abort(w);
-	free(cert);
-	sync_summary_free(&sm);
-	if (rc != 0)
+	memset(&e, 0, sizeof e);
+	e.nation = nation;
+	e.summary_path = a->summary;
+	e.encrypt_to = a->encrypt ? epk : NULL;
+	e.budget = budget;
+	if (bundle_export_to(n, &n->signer, a->out, &e, &sent, &d) != 0)
 		return cli_diag(&d);
 	printf("%s: %" PRId64 " record(s) in %" PRId64 " block(s) for %s%s%s",
 	    a->out, sent.records, sent.blocks, nation, a->encrypt ?
@@ -245,21 +163,13 @@ out:
 
 /* ---- import ---- */
 
-struct feed {
-	struct sync_apply *a;
-	struct dib_diag *d;
-	int raw;                /* write the payload to stdout instead */
-};
-
+/* bundle show --payload: the raw payload on standard output. */
 static int
-to_apply(void *arg, const uint8_t *p, size_t n)
+to_stdout(void *arg, const uint8_t *p, size_t n, struct dib_diag *d)
 {
-	struct feed *f = arg;
-
-	if (f->raw)
-		return fwrite(p, 1, n, stdout) == n ? DIB_OK :
-		    dib_fail(f->d, DIB_EIO, "", "cannot write the payload");
-	return sync_apply_feed(f->a, p, n, f->d);
+	(void)arg;
+	return fwrite(p, 1, n, stdout) == n ? DIB_OK :
+	    dib_fail(d, DIB_EIO, "", "cannot write the payload");
 }
 
 /* bundle show: one line a block. */
@@ -276,79 +186,49 @@ show_block(void *arg, const struct log_header *h)
 }
 
 struct import_job {
-	struct bundle_reader *r;
-	const uint8_t *sk;
-	struct sync_apply *a;
-	char *target, *detail;
-	size_t target_len, detail_len;
+	struct bundle_import *im;
+	char *detail;
+	size_t detail_len;
 };
 
 static int
 do_import(struct store *s, void *arg, struct dib_diag *d)
 {
 	struct import_job *j = arg;
-	struct feed f = {j->a, d, 0};
 	int rc;
 
-	j->a->s = s;
-	if ((rc = bundle_read(j->r, j->sk, to_apply, &f, d)) != 0 ||
-	    (rc = sync_apply_finish(j->a, d)) != 0)
+	if ((rc = bundle_import_apply(j->im, s, d)) != 0)
 		return rc;
-	sync_apply_describe(j->a, j->detail, j->detail_len);
+	sync_apply_describe(&j->im->apply, j->detail, j->detail_len);
 	return DIB_OK;
 }
 
 static int
 cmd_import(struct node *n, const struct args *a, int show)
 {
-	const struct bundle_meta *meta;
-	struct bundle_reader *r = NULL;
-	struct sync_apply check, apply;
+	struct bundle_import im;
 	struct import_job j;
-	struct feed f;
-	struct cert *c = NULL;
 	struct dib_diag d = {0};
 	uint8_t sk[64], pk[32];
 	char knation[3], target[200], detail[400];
 	const uint8_t *skp = NULL;
 	int rc;
 
-	sync_apply_init(&check, n);
-	sync_apply_init(&apply, n);
-	if ((rc = bundle_reader_open(a->file, &r, &d)) != 0)
+	memset(sk, 0, sizeof sk);
+	if ((rc = bundle_import_open(&im, n, a->file, NULL, 0, NULL, &d)) !=
+	    0)
 		goto out;
-	meta = bundle_reader_meta(r);
-	if (memcmp(meta->for_nation, n->nation, 3) != 0) {
-		rc = dib_fail(&d, DIB_EPERM, "bundle", "%s is a bundle for %s; "
-		    "this node is of %s", a->file, meta->for_nation, n->nation);
-		goto out;
-	}
-	if ((c = calloc(1, sizeof *c)) == NULL) {
-		rc = dib_fail(&d, DIB_ENOMEM, "", "out of memory");
-		goto out;
-	}
-	if ((rc = cert_check_origin(n->store, meta->cert, meta->cert_len,
-	    util_now_ms(), c, &d)) != 0 ||
-	    memcmp(c->node_pk, meta->sender_pk, 32) != 0) {
-		if (rc == 0)
-			rc = dib_fail(&d, DIB_EUNAUTH, "bundle", "the sender's "
-			    "certificate is for another node key");
-		dib_diag_prefix(&d, "sender");
-		goto out;
-	}
-	if ((rc = bundle_verify(r, &d)) != 0)
-		goto out;
-	if (meta->encrypted) {
+	if (im.meta->encrypted) {
 		if (a->key == NULL) {
 			rc = dib_fail(&d, DIB_EINVAL, "key", "%s is encrypted "
 			    "to the nation key of %s: give it with --key", a->file,
-			    meta->for_nation);
+			    im.meta->for_nation);
 			goto out;
 		}
 		if ((rc = cert_nation_key_load(a->key, knation, sk, pk, &d)) !=
 		    0)
 			goto out;
-		if (memcmp(pk, meta->nation_pk, 32) != 0) {
+		if (memcmp(pk, im.meta->nation_pk, 32) != 0) {
 			rc = dib_fail(&d, DIB_ECRYPTO, "key", "%s is not the "
 			    "key this bundle was sealed to", a->key);
 			goto out;
@@ -356,69 +236,54 @@ cmd_import(struct node *n, const struct args *a, int show)
 		skp = sk;
 	}
 	/* Pass 1: check every item without writing. */
-	snprintf(check.from, sizeof check.from, "bundle from %.60s",
-	    c->name);
-	check.dry_run = 1;
-	check.strict = 1;
-	f.a = &check;
-	f.d = &d;
-	f.raw = show && a->payload;
 	if (show && !a->payload) {
 		char t[40];
 
 		printf("%s\n  from   %s (%s)\n  for    %s\n  made   %s\n"
-		    "  %s, signature verified\n", a->file, c->name, c->nation,
-		    meta->for_nation, util_time_format(meta->created, t,
-		    sizeof t), meta->encrypted ? "encrypted" : "not encrypted");
-		check.on_block = show_block;
+		    "  %s, signature verified\n", a->file, im.sender->name,
+		    im.sender->nation, im.meta->for_nation,
+		    util_time_format(im.meta->created, t, sizeof t),
+		    im.meta->encrypted ? "encrypted" : "not encrypted");
 	}
-	if ((rc = bundle_read(r, skp, to_apply, &f, &d)) != 0 ||
-	    (!f.raw && (rc = sync_apply_finish(&check, &d)) != 0)) {
+	if ((rc = bundle_import_check(&im, skp, show && !a->payload ?
+	    show_block : NULL, show && a->payload ? to_stdout : NULL, NULL,
+	    &d)) != 0) {
 		if (!show)
-			sync_apply_audit(&check, "cli:bundle");
+			sync_apply_audit(&im.check, "cli:bundle");
 		goto out;
 	}
 	if (show) {
-		if (!f.raw)
+		if (!a->payload)
 			printf("  %lld certificate(s); every block checks and "
-			    "is meant for %s\n", (long long)check.certs,
+			    "is meant for %s\n", (long long)im.check.certs,
 			    n->nation);
 		goto out;
 	}
 	/* Pass 2: apply, all or nothing, with its audit row. */
-	snprintf(apply.from, sizeof apply.from, "bundle from %.60s", c->name);
-	apply.strict = 1;
 	memset(&j, 0, sizeof j);
-	j.r = r;
-	j.sk = skp;
-	j.a = &apply;
+	j.im = &im;
 	snprintf(target, sizeof target, "bundle:%.150s", a->file);
-	j.target = target;
-	j.target_len = sizeof target;
-	snprintf(detail, sizeof detail, "from %.100s", c->name);
+	snprintf(detail, sizeof detail, "from %.100s", im.sender->name);
 	j.detail = detail;
 	j.detail_len = sizeof detail;
 	rc = cli_audited(n->store, do_import, &j, "bundle.import", target,
 	    detail, &d);
-	apply.s = n->store;
-	sync_apply_audit(&apply, "cli:bundle");
+	im.apply.s = n->store;
+	sync_apply_audit(&im.apply, "cli:bundle");
 	if (rc == 0) {
 		char line[400];
 
-		sync_apply_describe(&apply, line, sizeof line);
-		printf("%s from %s (%s): %s\n", a->file, c->name, c->nation,
-		    line);
-		if (apply.forks > 0)
+		sync_apply_describe(&im.apply, line, sizeof line);
+		printf("%s from %s (%s): %s\n", a->file, im.sender->name,
+		    im.sender->nation, line);
+		if (im.apply.forks > 0)
 			fprintf(stderr, "diboli: SECURITY: equivocation "
 			    "detected, blocks quarantined (diboli sync "
 			    "status, diboli audit list)\n");
 	}
 out:
 	sodium_memzero(sk, sizeof sk);
-	free(c);
-	bundle_reader_close(r);
-	sync_apply_free(&check);
-	sync_apply_free(&apply);
+	bundle_import_close(&im);
 	return rc ? cli_diag(&d) : CLI_OK;
 }
 

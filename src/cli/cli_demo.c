@@ -15,6 +15,7 @@
 static const char usage[] =
     "usage: diboli demo seed --dir DIR [--days N] [--seed S]\n"
     "       diboli demo patrols --dir SN_DIR --partner ML_DIR [--seed S]\n"
+    "       diboli demo sections --dir SN_DIR --partner ML_DIR [--seed S]\n"
     "\n"
     "seed     fill a node with a deterministic, synthetic situation for its\n"
     "         nation around Kidira–Diboli, Moussala, Satadougou, the Falémé\n"
@@ -25,6 +26,8 @@ static const char usage[] =
     "         plans and proposes, ML's node receives the plans by sync and\n"
     "         approves on its own, and so on; most are completed, one is\n"
     "         underway, one awaits ML's approval.\n"
+    "sections seed a year of border-section levels on the same pair: each\n"
+    "         nation sets its side on its own node, raises notify the other.\n"
     "Synthetic data: no real person is named.\n";
 
 static void
@@ -68,6 +71,8 @@ cli_demo(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "patrols") == 0)
 		patrols = 1;
+	else if (argc >= 2 && strcmp(argv[1], "sections") == 0)
+		patrols = 2;
 	else if ((c = cli_expect_verb(argc, argv, "seed", usage)) >= 0)
 		return c;
 	else
@@ -101,9 +106,10 @@ cli_demo(int argc, char **argv)
 		    argv[optind + 1]);
 	if (dir == NULL)
 		return cli_usage_error("--dir is required");
-	if (patrols != (pdir != NULL))
+	if ((patrols != 0) != (pdir != NULL))
 		return cli_usage_error(patrols ? "--partner is required: the "
-		    "Malian node" : "--partner goes with demo patrols");
+		    "Malian node" : "--partner goes with demo patrols and "
+		    "sections");
 	if (node_open(dir, &n, &d) != 0)
 		return cli_diag(&d);
 	if (patrols) {
@@ -111,7 +117,8 @@ cli_demo(int argc, char **argv)
 			node_close(n);
 			return cli_diag(&d);
 		}
-		rc = demo_seed_patrols_joint(n, partner, (uint64_t)seed, &count,
+		rc = (patrols == 2 ? demo_seed_sections :
+		    demo_seed_patrols_joint)(n, partner, (uint64_t)seed, &count,
 		    &d);
 	} else {
 		rc = demo_seed(n, (int)days, (uint64_t)seed, isatty(2) ?
@@ -120,8 +127,8 @@ cli_demo(int argc, char **argv)
 	if (rc != 0) {
 		if (rc == DIB_EEXIST)
 			cli_error("this node already holds the demo %s of seed "
-			    "%ld; use another --seed", patrols ? "patrols" :
-			    "records", seed);
+			    "%ld; use another --seed", patrols == 2 ?
+			    "sections" : patrols ? "patrols" : "records", seed);
 		else if (patrols && strncmp(d.field, "sync", 4) == 0) {
 			cli_diag(&d);
 			cli_error("both nodes must be certified and pin each "
@@ -133,9 +140,10 @@ cli_demo(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	if (patrols)
-		printf("%lld records of joint patrols added to %s (%s) and %s "
-		    "(%s)\n", (long long)count, n->name, n->nation,
-		    partner->name, partner->nation);
+		printf("%lld records of %s added to %s (%s) and %s (%s)\n",
+		    (long long)count, patrols == 2 ? "border-section levels" :
+		    "joint patrols", n->name, n->nation, partner->name,
+		    partner->nation);
 	else
 		printf("%lld synthetic records over %ld days added to %s "
 		    "(%s)\n", (long long)count, days, n->name, n->nation);

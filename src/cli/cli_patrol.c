@@ -37,8 +37,10 @@ static const char usage_text[] =
     "  reject|abort ID --reason TEXT\n"
     "  debrief ID --text TEXT\n"
     "  show ID [--json] [--lang fr|en]\n"
+    "  summary ID [--buffer M] [--json] [--lang fr|en]\n"
+    "                                  the debrief computed from the tracks\n"
     "  list [--from TIME] [--to TIME] [--status STATUS] [--nation CODE]\n"
-    "       [--json] [--lang fr|en]\n"
+    "       [--section SEC-02 [--buffer M]] [--json] [--lang fr|en]\n"
     "\n"
     "TYPE: foot, vehicle, boat, mounted, mixed. STATUS: draft, proposed,\n"
     "approved, rejected, underway, completed, aborted. TIME is RFC 3339\n"
@@ -47,14 +49,18 @@ static const char usage_text[] =
     "Polygon (area), alone or as the only feature of a Feature or\n"
     "FeatureCollection. A decision is signed by this node for its nation:\n"
     "each participating nation approves on its own node. The leader is a\n"
-    "rank or a callsign, never a name; enter no personal data.\n";
+    "rank or a callsign, never a name; enter no personal data. --buffer is\n"
+    "the distance in metres within which a track or a route passes a\n"
+    "border section (default 2000). Tracks: diboli import gpx, diboli\n"
+    "export gpx|geojson.\n";
 
 enum {
 	OPT_DIR = 256, OPT_CODE, OPT_TYPE, OPT_NATIONS, OPT_AUDIENCE,
 	OPT_FROM, OPT_TO, OPT_ROUTE, OPT_AREA, OPT_OBJECTIVE, OPT_NATION,
 	OPT_UNIT, OPT_LEADER, OPT_STRENGTH, OPT_SEQ, OPT_LEAD, OPT_START,
 	OPT_END, OPT_REMARKS, OPT_COORDS, OPT_LAT, OPT_LON, OPT_REASON,
-	OPT_TEXT, OPT_JSON, OPT_STATUS, OPT_LANG, OPT_HELP
+	OPT_TEXT, OPT_JSON, OPT_STATUS, OPT_LANG, OPT_SECTION, OPT_BUFFER,
+	OPT_HELP
 };
 
 static const struct option opts[] = {
@@ -85,6 +91,8 @@ static const struct option opts[] = {
 	{"json", no_argument, NULL, OPT_JSON},
 	{"status", required_argument, NULL, OPT_STATUS},
 	{"lang", required_argument, NULL, OPT_LANG},
+	{"section", required_argument, NULL, OPT_SECTION},
+	{"buffer", required_argument, NULL, OPT_BUFFER},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0}
 };
@@ -94,6 +102,7 @@ struct args {
 	const char *route, *area, *objective, *nation, *unit, *leader;
 	const char *strength, *seq, *lead, *start, *end, *remarks, *coords;
 	const char *lat, *lon, *reason, *text, *status, *lang;
+	const char *section, *buffer;
 	int json;
 	const char *id;         /* the positional argument */
 };
@@ -135,6 +144,8 @@ parse_args(int argc, char **argv, struct args *a)
 		case OPT_JSON: a->json = 1; break;
 		case OPT_STATUS: a->status = optarg; break;
 		case OPT_LANG: a->lang = optarg; break;
+		case OPT_SECTION: a->section = optarg; break;
+		case OPT_BUFFER: a->buffer = optarg; break;
 		case 'h':
 		case OPT_HELP:
 			fputs(usage_text, stdout);
@@ -721,6 +732,181 @@ cmd_show(struct node *n, const struct args *a)
 	return CLI_OK;
 }
 
+/* ---- summary ---- */
+
+static int
+parse_buffer(const char *s, double *v)
+{
+	char *end;
+
+	*v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || !(*v > 0) ||
+	    !(*v <= PATROL_BUFFER_MAX))
+		return cli_usage_error("--buffer must be a distance in metres, "
+		    "more than 0 and at most %g, got \"%.20s\"",
+		    PATROL_BUFFER_MAX, s);
+	return CLI_OK;
+}
+
+static double
+num_of(const json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
+/* x with dec decimals, a decimal comma and thin spaces in thousands in
+** French ("12 345,6"), plain in English ("12,345.6"). */
+static const char *
+fmt_num(double x, int dec, int fr, char *out, size_t n)
+{
+	char raw[64], *dot;
+	size_t len, ip, o = 0, i;
+
+	snprintf(raw, sizeof raw, "%.*f", dec, x);
+	dot = strchr(raw, '.');
+	ip = dot ? (size_t)(dot - raw) : strlen(raw);
+	len = strlen(raw);
+	for (i = 0; i < len && o + 4 < n; i++) {
+		size_t left = ip - i;
+
+		if (i > 0 && i < ip && raw[i - 1] != '-' && left % 3 == 0) {
+			const char *sep = fr ? "\u202f" : ",";
+
+			memcpy(out + o, sep, strlen(sep));
+			o += strlen(sep);
+		}
+		out[o++] = raw[i] == '.' && fr ? ',' : raw[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* "2 h 05 min" */
+static const char *
+fmt_dur(double s, char *out, size_t n)
+{
+	long m = (long)(s / 60 + 0.5);
+
+	if (m >= 60)
+		snprintf(out, n, "%ld h %02ld min", m / 60, m % 60);
+	else
+		snprintf(out, n, "%ld min", m);
+	return out;
+}
+
+static void
+print_summary(const json_t *p, const char *lang)
+{
+	int fr = strcmp(lang, "fr") == 0;
+	const json_t *v, *x, *dv;
+	const char *key;
+	char a[64], b[64], c[64];
+	size_t i;
+
+	line(fr ? "Patrouille" : "Patrol", "%s — %s", str(p, "code"),
+	    str(p, "patrol"));
+	line(fr ? "Statut" : "Status", "%s", status_label(p, lang));
+	line(fr ? "Distance" : "Distance", "%s km", fmt_num(num_of(p,
+	    "distance_m") / 1000, 2, fr, a, sizeof a));
+	json_object_foreach((json_t *)json_object_get(p, "nations"), key, x) {
+		char e[64];
+
+		printf("  %s  %s km, %s %s, %s %s, %s points\n", key,
+		    fmt_num(num_of(x, "distance_m") / 1000, 2, fr, a, sizeof a),
+		    fr ? "en mouvement" : "moving", fmt_dur(num_of(x, "moving_s"),
+		    b, sizeof b), fr ? "en tout" : "in all", fmt_dur(num_of(x,
+		    "total_s"), c, sizeof c), fmt_num(num_of(x, "points"), 0, fr,
+		    e, sizeof e));
+	}
+	line(fr ? "Temps" : "Time", fr ? "en mouvement %s, en tout %s" :
+	    "moving %s, in all %s", fmt_dur(num_of(p, "moving_s"), a, sizeof a),
+	    fmt_dur(num_of(p, "total_s"), b, sizeof b));
+	if (json_is_string(json_object_get(p, "t_start")))
+		line(fr ? "Traces" : "Tracks", "%s → %s", str(p, "t_start"),
+		    str(p, "t_end"));
+	line("Points", fr ? "%s (%lld trace(s), %lld enregistrement(s))" :
+	    "%s (%lld track(s), %lld record(s))", fmt_num(num_of(p, "points"),
+	    0, fr, a, sizeof a), (long long)json_integer_value(
+	    json_object_get(p, "tracks")), (long long)json_integer_value(
+	    json_object_get(p, "pieces")));
+	dv = json_object_get(p, "deviation");
+	if (json_is_object(dv) && strcmp(str(dv, "plan"), "route") == 0)
+		line(fr ? "Itinéraire" : "Route", fr ? "écart moyen %s m, "
+		    "maximal %s m" : "mean deviation %s m, largest %s m",
+		    fmt_num(num_of(dv, "mean_m"), 0, fr, a, sizeof a),
+		    fmt_num(num_of(dv, "max_m"), 0, fr, b, sizeof b));
+	else if (json_is_object(dv))
+		line(fr ? "Zone" : "Area", fr ? "%s %% des points dans la zone "
+		    "prévue" : "%s%% of the points inside the planned area",
+		    fmt_num(num_of(dv, "share_inside") * 100, 1, fr, a,
+		    sizeof a));
+	v = json_object_get(p, "sections");
+	cli_label(fr ? "Tronçons" : "Sections", 14);
+	printf(fr ? "à moins de %s m\n" : "within %s m\n", fmt_num(num_of(p,
+	    "buffer_m"), 0, fr, a, sizeof a));
+	if (json_array_size(v) == 0)
+		printf("  %s\n", fr ? "(aucun)" : "(none)");
+	for (i = 0; i < json_array_size(v); i++) {
+		x = json_array_get(v, i);
+		printf(fr ? "  %s %s : %s km de trace, au plus près %s m\n" :
+		    "  %s %s: %s km of track, closest %s m\n", str(x, "id"),
+		    str(x, fr ? "name_fr" : "name_en"), fmt_num(num_of(x,
+		    "length_within_m") / 1000, 2, fr, a, sizeof a),
+		    fmt_num(num_of(x, "closest_m"), 0, fr, b, sizeof b));
+	}
+	v = json_object_get(p, "observations_by_category");
+	line("Observations", "%lld", (long long)json_integer_value(
+	    json_object_get(p, "observations")));
+	for (i = 0; i < json_array_size(v); i++) {
+		x = json_array_get(v, i);
+		printf("  %s  %lld\n", str(x, fr ? "label_fr" : "label_en"),
+		    (long long)json_integer_value(json_object_get(x, "count")));
+	}
+	x = json_object_get(p, "cleaning");
+	line(fr ? "Nettoyage" : "Cleaning", fr ? "%lld hors d'ordre, %lld "
+	    "doublon(s), %lld saut(s) impossible(s), %lld interruption(s) du "
+	    "GPS, %lld point(s) sans heure" : "%lld out of order, %lld "
+	    "duplicate(s), %lld impossible jump(s), %lld GPS gap(s), %lld "
+	    "point(s) without time", (long long)num_of(x, "out_of_order"),
+	    (long long)num_of(x, "duplicates"), (long long)num_of(x, "spikes"),
+	    (long long)num_of(x, "gaps"), (long long)num_of(x, "no_time"));
+	v = json_object_get(p, "debriefs");
+	printf("%s\n", fr ? "Comptes rendus" : "Debriefs");
+	if (json_array_size(v) == 0)
+		printf("  %s\n", fr ? "(aucun)" : "(none)");
+	for (i = 0; i < json_array_size(v); i++) {
+		x = json_array_get(v, i);
+		printf("  %s  %s  %s\n", str(x, "nation"), str(x, "at"),
+		    str(x, "text"));
+	}
+}
+
+static int
+cmd_summary(struct node *n, const struct args *a)
+{
+	struct dib_diag d = {0};
+	struct patrol_summary_opts o;
+	uint8_t id[16];
+	json_t *p = NULL;
+	int rc;
+
+	if ((rc = parse_id(a->id, id)) != CLI_OK)
+		return rc;
+	memset(&o, 0, sizeof o);
+	if (a->buffer && (rc = parse_buffer(a->buffer, &o.buffer_m)) != CLI_OK)
+		return rc;
+	if (patrol_summary(n, id, &o, &p, &d) != 0)
+		return cli_diag(&d);
+	if (a->json) {
+		json_dumpf(p, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+		putchar('\n');
+	} else {
+		print_summary(p, lang_of(a));
+	}
+	json_decref(p);
+	return CLI_OK;
+}
+
 /* ---- list ---- */
 
 static int
@@ -759,6 +945,13 @@ cmd_list(struct node *n, const struct args *a)
 			return cli_error("nation: \"%.10s\" is not a nation code "
 			    "(ISO 3166-1 alpha-2, e.g. SN)", a->nation);
 		memcpy(f.nation, a->nation, 3);
+	}
+	if (a->buffer && !a->section)
+		return cli_usage_error("--buffer goes with --section");
+	if (a->section) {
+		snprintf(f.section, sizeof f.section, "%s", a->section);
+		if (a->buffer && parse_buffer(a->buffer, &f.buffer_m) != CLI_OK)
+			return CLI_USAGE;
 	}
 	if (patrol_list(n, &f, &out, &d) != 0)
 		return cli_diag(&d);
@@ -806,7 +999,7 @@ cli_patrol(int argc, char **argv)
 {
 	static const char *const verbs[] = {"create", "update", "unit", "leg",
 	    "propose", "approve", "reject", "start", "complete", "abort",
-	    "debrief", "show", "list", NULL};
+	    "debrief", "show", "summary", "list", NULL};
 	struct dib_diag d = {0};
 	struct node *n = NULL;
 	struct args a;
@@ -824,7 +1017,7 @@ cli_patrol(int argc, char **argv)
 	if (verbs[i] == NULL)
 		return cli_usage_error("unknown verb \"patrol %s\" (create, "
 		    "update, unit add, leg add, propose, approve, reject, start, "
-		    "complete, abort, debrief, show, list)", verb);
+		    "complete, abort, debrief, show, summary, list)", verb);
 	if (strcmp(verb, "unit") == 0 || strcmp(verb, "leg") == 0) {
 		if (argc < 3 || strcmp(argv[2], "add") != 0)
 			return cli_usage_error("\"patrol %s\" takes the verb add: "
@@ -838,6 +1031,8 @@ cli_patrol(int argc, char **argv)
 		return cli_diag(&d);
 	if (strcmp(verb, "show") == 0)
 		rc = cmd_show(n, &a);
+	else if (strcmp(verb, "summary") == 0)
+		rc = cmd_summary(n, &a);
 	else if (strcmp(verb, "list") == 0)
 		rc = cmd_list(n, &a);
 	else

@@ -14,13 +14,18 @@ static const char usage[] =
     "--tls-key F]\n"
     "       [--max-body BYTES] [--max-header BYTES] [--max-connections N]\n"
     "       [--per-ip N] [--timeout SECONDS] [--threads N] [--quiet]\n"
-    "       [--ready-file F]\n"
+    "       [--ready-file F] [--tiles FILE.mbtiles] [--max-streams N]\n"
     "\n"
-    "Serve the node's API (default 127.0.0.1:8440; port 0 picks a free\n"
-    "one). Ctrl-C or SIGTERM stops it cleanly: requests in flight finish.\n"
+    "Serve the node's web UI (http://ADDR:PORT/) and API (default\n"
+    "127.0.0.1:8440; port 0 picks a free one). Ctrl-C or SIGTERM stops it\n"
+    "cleanly: requests in flight finish, event streams end.\n"
     "Defaults: body 32 MiB, headers 64 KiB, 256 connections, 64 per\n"
-    "address, 30 s timeout for idle or slow clients, 4 threads.\n"
-    "--ready-file F: write the URL to F once listening.\n";
+    "address, 30 s timeout for idle or slow clients, 4 threads, 64 open\n"
+    "event streams (the UI's live updates).\n"
+    "--ready-file F: write the URL to F once listening.\n"
+    "--tiles F: an offline base map, an MBTiles file (raster png, jpg or\n"
+    "  webp tiles; pbf is served but the UI does not draw it), read-only,\n"
+    "  served as /tiles/Z/X/Y.EXT; the UI adds it under its layers.\n";
 
 static int
 number(const char *s, const char *name, unsigned long lo, unsigned long hi,
@@ -52,6 +57,8 @@ cli_serve(int argc, char **argv)
 		{"threads", required_argument, NULL, 'T'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"ready-file", required_argument, NULL, 'r'},
+		{"tiles", required_argument, NULL, 'M'},
+		{"max-streams", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -72,6 +79,12 @@ cli_serve(int argc, char **argv)
 		case 'k': c.tls_key = optarg; break;
 		case 'q': c.quiet = 1; break;
 		case 'r': c.ready_file = optarg; break;
+		case 'M': c.tiles = optarg; break;
+		case 'S':
+			if ((rc = number(optarg, "max-streams", 1, 10000,
+			    &v)) == CLI_OK)
+				c.max_streams = (unsigned)v;
+			break;
 		case 'b':
 			if ((rc = number(optarg, "max-body", 1024, 1UL << 30,
 			    &v)) == CLI_OK)

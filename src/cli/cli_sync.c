@@ -13,10 +13,12 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "fed/bundle_io.h"
 #include "fed/exchange.h"
 #include "fed/peer.h"
 #include "fed/sync.h"
 #include "node/node.h"
+#include "util/buf.h"
 #include "util/util.h"
 
 static const char usage[] =
@@ -163,22 +165,14 @@ cmd_run(struct node *n, const struct args *a)
 }
 
 static int
-file_write(void *arg, const void *p, size_t n, struct dib_diag *d)
-{
-	if (fwrite(p, 1, n, arg) != n)
-		return dib_fail(d, DIB_EIO, "out", "cannot write: disk full?");
-	return DIB_OK;
-}
-
-static int
 cmd_summary(struct node *n, const struct args *a)
 {
-	struct sync_summary sm;
 	struct dib_diag d = {0};
-	struct sync_sink o;
+	struct buf b;
+	size_t logs = 0;
 	char nation[3], tmp[4200];
 	FILE *f;
-	int rc;
+	int rc = 0;
 
 	if (strlen(a->nation) != 2 || !util_nation_valid(a->nation))
 		return cli_usage_error("--for must be a nation code (ISO "
@@ -186,34 +180,28 @@ cmd_summary(struct node *n, const struct args *a)
 	nation[0] = a->nation[0] & ~0x20;
 	nation[1] = a->nation[1] & ~0x20;
 	nation[2] = '\0';
-	if (sync_summary_make(n->store, nation, &sm, &d) != 0)
+	buf_init(&b, BUNDLE_SUMMARY_MAX);
+	if (bundle_summary_to(n->store, nation, &b, &logs, &d) != 0) {
+		buf_free(&b);
 		return cli_diag(&d);
+	}
 	snprintf(tmp, sizeof tmp, "%s.tmp", a->out);
 	if ((f = fopen(tmp, "wb")) == NULL) {
-		sync_summary_free(&sm);
+		buf_free(&b);
 		return cli_error("%s: cannot create the file", a->out);
 	}
-	o.write = file_write;
-	o.arg = f;
-	rc = sync_put_version(&o, &d);
-	if (rc == 0)
-		rc = sync_put_summary(&o, &sm, &d);
-	if (rc == 0)
-		rc = sync_put_end(&o, &d);
-	if (fflush(f) != 0 || ferror(f))
-		rc = rc ? rc : dib_fail(&d, DIB_EIO, "out", "cannot write: "
-		    "disk full?");
+	if (fwrite(b.p, 1, b.len, f) != b.len || fflush(f) != 0 || ferror(f))
+		rc = dib_fail(&d, DIB_EIO, "out", "cannot write: disk full?");
 	fclose(f);
+	buf_free(&b);
 	if (rc == 0 && rename(tmp, a->out) != 0)
 		rc = dib_fail(&d, DIB_EIO, "out", "cannot rename %s", tmp);
 	if (rc != 0) {
 		remove(tmp);
-		sync_summary_free(&sm);
 		return cli_diag(&d);
 	}
-	printf("%s: summary of %zu log(s) held for %s\n", a->out, sm.n,
+	printf("%s: summary of %zu log(s) held for %s\n", a->out, logs,
 	    nation);
-	sync_summary_free(&sm);
 	return CLI_OK;
 }
 

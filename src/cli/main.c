@@ -28,6 +28,9 @@ static const struct {
 	{"sync", cli_sync, "exchange with peers; summary; status"},
 	{"bundle", cli_bundle, "export and import sync bundles (USB, e-mail)"},
 	{"patrol", cli_patrol, "plan, approve, follow and debrief joint patrols"},
+	{"import", cli_import, "import GPS tracks of a patrol (GPX)"},
+	{"export", cli_export, "export a patrol's GPS tracks (GPX, GeoJSON)"},
+	{"section", cli_section, "set and list the border sections' levels"},
 };
 
 static void

@@ -19,6 +19,7 @@
 #include "node/node.h"
 #include "patrol/patrol.h"
 #include "store/store.h"
+#include "track/track.h"
 #include "util/buf.h"
 #include "util/embed.h"
 #include "util/util.h"
@@ -853,6 +854,133 @@ seed_observation(struct node *n, struct seeded *s, uint64_t *rng,
 	return rc;
 }
 
+/* A uniform number in [0, 1) from the seed. */
+static double
+unit_rng(uint64_t *rng)
+{
+	return (double)(mix(rng) >> 11) / 9007199254740992.0;
+}
+
+/* Patrol speed by type (m/s): pickups on laterite, pirogues, on foot. */
+static double
+type_speed(const char *type)
+{
+	if (strcmp(type, "vehicle") == 0)
+		return 7.0;
+	if (strcmp(type, "boat") == 0)
+		return 4.0;
+	if (strcmp(type, "foot") == 0)
+		return 1.3;
+	return 3.0;
+}
+
+/*
+** A GPS track of one nation's leg of patrol s, uploaded by n: SN's first
+** half of the route from its start, ML's second half on the opposite bank
+** (on the river for pirogues), from t0 at the type's speed, a fix every
+** 5 to 10 s with a few metres of noise; now and then a duplicate fix, a
+** GPS gap of several minutes, a fix out of order or a spike, as field
+** units give them, so that cleaning has something to report.
+*/
+static int
+seed_track(struct node *n, struct seeded *s, uint64_t *rng, int64_t t0,
+    int64_t t1, struct dib_diag *d)
+{
+	int ml = strcmp(n->nation, "ML") == 0;
+	size_t half = s->npts / 2, a = ml ? half : 0, b = ml ? s->npts - 1 :
+	    half, i;
+	double path[ROUTE_MAX][2], total = 0, v = type_speed(s->p->type);
+	double at = 0, fix = 0, ele = 25;
+	struct patrol_track_batch batch;
+	struct patrol_track_in in;
+	struct patrol_opts o;
+	struct track tr;
+	uint8_t id[16];
+	int64_t t = t0 + 10 * 60000;
+	size_t np = 0, k = 0;
+	int rc;
+
+	for (i = a; i <= b && np < ROUTE_MAX; i++) {
+		path[np][0] = s->route[i][0] - (ml ? 2 * s->p->west : 0);
+		path[np][1] = s->route[i][1];
+		np++;
+	}
+	for (i = 1; i < np; i++) {
+		struct track_point p = {path[i - 1][0], path[i - 1][1], 0, 0, 0};
+		struct track_point q = {path[i][0], path[i][1], 0, 0, 0};
+
+		total += track_distance_m(&p, &q);
+	}
+	if (np < 2 || total <= 0)
+		return DIB_OK;
+	/* Done within the leg, whatever the type. */
+	if (total / v > (double)(t1 - t) / 1000 * 0.8)
+		v = total / ((double)(t1 - t) / 1000 * 0.8);
+	track_init(&tr, 0);
+	for (i = 1, rc = 0; i < np && rc == 0; i++) {
+		struct track_point p = {path[i - 1][0], path[i - 1][1], 0, 0, 0};
+		struct track_point q = {path[i][0], path[i][1], 0, 0, 0};
+		double len = track_distance_m(&p, &q), kx, ky;
+
+		ky = 110600;
+		kx = 111320 * cos(p.lat * 3.14159265358979 / 180);
+		for (; at <= len && rc == 0; at += v * fix) {
+			struct track_point f;
+			double u = len > 0 ? at / len : 0;
+
+			memset(&f, 0, sizeof f);
+			f.lon = p.lon + u * (q.lon - p.lon) + (unit_rng(rng) -
+			    0.5) * 6 / kx;
+			f.lat = p.lat + u * (q.lat - p.lat) + (unit_rng(rng) -
+			    0.5) * 6 / ky;
+			ele += (unit_rng(rng) - 0.5) * 0.6;
+			f.ele = ele;
+			f.has_ele = 1;
+			f.t = t;
+			k++;
+			if (k % 997 == 500) {
+				/* A spike: a reflection off the cliffs. */
+				struct track_point sp = f;
+
+				sp.lat += 900 / ky;
+				rc = track_add(&tr, &sp);
+			}
+			if (rc == 0)
+				rc = track_add(&tr, &f);
+			if (rc == 0 && k % 241 == 0)
+				rc = track_add(&tr, &f);        /* a duplicate */
+			if (rc == 0 && k % 613 == 0 && tr.n >= 2) {
+				/* Two fixes logged out of order. */
+				struct track_point x = tr.pts[tr.n - 2];
+
+				tr.pts[tr.n - 2] = tr.pts[tr.n - 1];
+				tr.pts[tr.n - 1] = x;
+			}
+			fix = 5 + (double)(mix(rng) % 6);
+			if (k % 433 == 0)
+				fix += 360 + (double)(mix(rng) % 300);  /* a gap */
+			t += (int64_t)(fix * 1000);
+		}
+		at -= len;
+	}
+	if (rc != 0) {
+		track_free(&tr);
+		return dib_fail(d, rc, "track", "out of memory");
+	}
+	memset(&in, 0, sizeof in);
+	in.source = PATROL_SOURCE_DEVICE;
+	o.at = t;
+	seeded_id(rng, t, id);
+	o.id = id;
+	in.o = &o;
+	rc = patrol_add_track(n, s->id, &tr, &in, &batch, d);
+	patrol_track_batch_free(&batch);
+	track_free(&tr);
+	if (rc != 0)
+		dib_diag_prefix(d, s->p->code);
+	return rc;
+}
+
 /*
 ** Send what from holds for to's nation into to, as one sync payload
 ** applied in one transaction (what diboli sync and bundles do).
@@ -1015,6 +1143,11 @@ seed_phase(struct node *n, int phase, struct seeded *v, size_t nv,
 			    (rc = seed_observation(n, s, rng, t0 + HOUR_MS +
 			    (int64_t)(mix(rng) % 3) * HOUR_MS, d)) != 0)
 				break;
+			/* SN's leg: the first half of the window. */
+			if ((done || p->fate == F_UNDERWAY) &&
+			    (rc = seed_track(n, s, rng, t0, (t0 + t1) / 2, d)) !=
+			    0)
+				break;
 			if (p->fate == F_ABORTED) {
 				if ((rc = seed_piece(n, s, rng, t0 + 3 * HOUR_MS,
 				    NULL, NULL, PATROL_ABORT, "Crue subite de la "
@@ -1042,6 +1175,11 @@ seed_phase(struct node *n, int phase, struct seeded *v, size_t nv,
 				break;
 			if ((rc = seed_observation(n, s, rng, t0 + 2 * HOUR_MS,
 			    d)) != 0)
+				break;
+			/* ML's leg: the second half, back on its bank. */
+			if ((done || p->fate == F_UNDERWAY) &&
+			    (rc = seed_track(n, s, rng, (t0 + t1) / 2, t1, d)) !=
+			    0)
 				break;
 			if (done || p->fate == F_ABORTED) {
 				rc = seed_piece(n, s, rng, (done ? t1 : t0) + 4 *

@@ -60,4 +60,16 @@ int demo_seed(struct node *n, int days, uint64_t seed,
 int demo_seed_patrols_joint(struct node *sn, struct node *ml, uint64_t seed,
     int64_t *count, struct dib_diag *d);
 
+/*
+** Seed the history of the border sections' levels on the same pair of
+** nodes (see demo_seed_patrols_joint): each nation's first assessment of
+** every section on 20 February 2025, then a year of raises and lowerings
+** (src/demo/demo_sections.c), each on its own nation's node, the notices
+** of the raises crossing to the partner by an in-process sync. Nothing
+** after today. Deterministic for a seed (seeding twice fails with
+** DIB_EEXIST). *count receives the records written on both nodes.
+*/
+int demo_seed_sections(struct node *sn, struct node *ml, uint64_t seed,
+    int64_t *count, struct dib_diag *d);
+
 #endif

@@ -316,17 +316,22 @@ h_node(struct req *r, const char *id)
 {
 	struct node *n = http_reader(r->srv);
 	struct node_counts c;
+	json_t *j, *t;
 
 	(void)id;
 	node_counts(n, &c);
-	return http_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:I,"
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:I,"
 	    " s:I, s:I, s:I, s:I, s:I, s:I}}", "node", n->id, "nation",
 	    n->nation, "name", n->name, "created_at", n->created, "model",
 	    model_version(n->model), "counts", "origins",
 	    (json_int_t)c.origins, "logs", (json_int_t)c.logs, "blocks",
 	    (json_int_t)c.blocks, "records", (json_int_t)c.records, "current",
 	    (json_int_t)c.current, "superseded", (json_int_t)c.superseded,
-	    "retracted", (json_int_t)c.retracted), NULL);
+	    "retracted", (json_int_t)c.retracted);
+	/* The offline base map the UI adds, when the node serves one. */
+	if (j != NULL && (t = http_tiles_info(r->srv)) != NULL)
+		json_object_set_new(j, "tiles", t);
+	return http_reply_json(r, 200, j, NULL);
 }
 
 static enum MHD_Result
@@ -865,6 +870,7 @@ h_get(struct req *r, const char *id)
 		return ret;
 	if (node_get(n, uid, &j, &d) != 0)
 		return http_reply_diag(r, &d);
+	http_history_add(n, j);
 	return http_reply_json(r, 200, feature_of(j), GEOJSON);
 }
 
@@ -1051,7 +1057,7 @@ h_list(struct req *r, const char *id)
 	struct MHD_Response *resp;
 	struct dib_diag d;
 	struct buf b;
-	size_t limit, count, i, shown = 0;
+	size_t limit, count, i, shown = 0, len;
 	char ts[40], *text;
 	int rc;
 
@@ -1100,15 +1106,11 @@ h_list(struct req *r, const char *id)
 		buf_free(&b);
 		return http_reply_error(r, 503, "no_memory", "", "out of memory");
 	}
-	r->sent = b.len;
+	len = b.len;
 	text = buf_detach(&b, NULL);
-	resp = MHD_create_response_from_buffer(r->sent, text,
-	    MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL) {
-		free(text);
+	/* Compressed when the client takes it: a map page is bytes first. */
+	if ((resp = http_resp_bytes(r, GEOJSON, text, len, 1)) == NULL)
 		return MHD_NO;
-	}
-	MHD_add_response_header(resp, "Content-Type", GEOJSON);
 	return http_queue(r, 200, resp);
 }
 
@@ -1367,6 +1369,7 @@ static const struct route routes[] = {
 	{"POST", API "/records/*/retract", h_retract, AUTH_CHANGE},
 	{"GET", API "/audit", h_audit, AUTH_AUDIT},
 	{"GET", API "/sync/status", http_sync_status, AUTH_READ},
+	{"GET", API "/events", http_events, AUTH_READ},
 	{"GET", API "/reference", http_reference_list, AUTH_READ},
 	{"GET", API "/reference/*", http_reference_layer, AUTH_READ},
 	{"GET", API "/patrols", http_patrol_list, AUTH_READ},
@@ -1382,6 +1385,30 @@ static const struct route routes[] = {
 	{"POST", API "/patrols/*/units", http_patrol_unit, AUTH_CREATE},
 	{"POST", API "/patrols/*/legs", http_patrol_leg, AUTH_CREATE},
 	{"POST", API "/patrols/*/debrief", http_patrol_debrief, AUTH_CREATE},
+	{"POST", API "/patrols/*/track", http_patrol_track, AUTH_CREATE},
+	{"GET", API "/patrols/*/tracks", http_patrol_tracks, AUTH_READ},
+	{"GET", API "/patrols/*/tracks.gpx", http_patrol_tracks_gpx,
+	    AUTH_EXPORT},
+	{"GET", API "/patrols/*/summary", http_patrol_summary, AUTH_READ},
+	{"GET", API "/sections", http_section_list, AUTH_READ},
+	{"GET", API "/sections/*", http_section_get, AUTH_READ},
+	{"POST", API "/sections/*/status", http_section_status, AUTH_SECTION},
+	{"GET", API "/notifications", http_section_notifications,
+	    AUTH_SECTION},
+	{"GET", API "/users", http_user_list, AUTH_USERS},
+	{"POST", API "/users", http_user_add, AUTH_USERS},
+	{"PATCH", API "/users/*", http_user_update, AUTH_USERS},
+	{"GET", API "/tokens", http_token_list, AUTH_TOKENS},
+	{"POST", API "/tokens", http_token_create, AUTH_TOKENS},
+	{"DELETE", API "/tokens/*", http_token_revoke, AUTH_TOKENS},
+	{"GET", API "/peers", http_peer_list, AUTH_PEERS},
+	{"POST", API "/peers", http_peer_add, AUTH_PEERS},
+	{"DELETE", API "/peers/*", http_peer_remove, AUTH_PEERS},
+	{"GET", API "/nations", http_nation_list, AUTH_PEERS},
+	{"POST", API "/sync/run", http_sync_run, AUTH_PEERS},
+	{"GET", API "/sync/summary", http_sync_summary, AUTH_PEERS},
+	{"POST", API "/bundles/export", http_bundle_export, AUTH_PEERS},
+	{"POST", API "/bundles/import", http_bundle_import, AUTH_PEERS},
 	/* Nodes, not users: the calling node's key authenticates it. */
 	{"POST", "/sync/v1/exchange", http_sync_exchange, NOAUTH},
 };
@@ -1499,4 +1526,36 @@ http_dispatch(struct req *r)
 		}
 	}
 	return rt->fn(r, id);
+}
+
+int
+http_authorize(struct req *r, int perm, enum MHD_Result *ret)
+{
+	struct dib_diag d;
+
+	dib_diag_clear(&d);
+	if (http_reader(r->srv) == NULL) {
+		*ret = http_reply_error(r, 503, "unavailable", "", "the database "
+		    "cannot be opened now");
+		return -1;
+	}
+	if (authenticate(r, http_reader(r->srv), &d) != 0) {
+		http_audit(r, "auth", r->url, "failed", d.msg);
+		*ret = reply_unauth(r, &d);
+		return -1;
+	}
+	if (!r->who.authed) {
+		dib_fail(&d, DIB_EUNAUTH, "", "log in (POST " API "/session) or "
+		    "send a bearer token");
+		*ret = reply_unauth(r, &d);
+		return -1;
+	}
+	if (!auth_allowed(r->who.role, perm)) {
+		http_audit(r, "authz", r->url, "denied", auth_perm_name(perm));
+		*ret = http_reply_error(r, 403, "forbidden", "", "the role %s may "
+		    "not do this (%s)", auth_role_name(r->who.role),
+		    auth_perm_name(perm));
+		return -1;
+	}
+	return 0;
 }

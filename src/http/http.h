@@ -22,6 +22,8 @@ struct http_conf {
 	unsigned threads;       /* request threads */
 	int quiet;              /* no access log */
 	const char *ready_file; /* written with the URL once listening */
+	const char *tiles;      /* an MBTiles file for the UI's base map */
+	unsigned max_streams;   /* open event streams (GET /api/v1/events) */
 };
 
 /* Defaults for every field but dir. */

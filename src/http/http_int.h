@@ -17,6 +17,8 @@
 
 struct node;
 struct auth_throttle;
+struct events;
+struct tiles;
 
 struct server {
 	struct http_conf conf;
@@ -46,6 +48,12 @@ struct server {
 	pthread_cond_t sync_cv;
 	atomic_int sync_stop;
 	atomic_int sync_kick;           /* new local records: sync now */
+	/* Peers to sync with at once, backoff or not (under sync_mu). */
+	char sync_force[8][65];         /* PEER_NAME_MAX + 1 */
+	int sync_nforce;
+	int sync_force_all;
+	struct events *events;          /* server-sent events (events.c) */
+	struct tiles *tiles;            /* offline base map, or NULL */
 };
 
 /* Who is asking, once authenticated. */
@@ -104,11 +112,60 @@ const char *http_header(struct req *r, const char *name);
 /* The API: route one complete request. */
 enum MHD_Result http_dispatch(struct req *r);
 
+/*
+** For routes outside the API's table (the UI's tiles): authenticate r and
+** check perm (enum auth_perm) as the API does; 0 when allowed, else the
+** answer (401, 403) is queued and *ret is what to return.
+*/
+int http_authorize(struct req *r, int perm, enum MHD_Result *ret);
+
+/* The web UI and the offline tiles: every path outside /api, /sync. */
+enum MHD_Result http_web(struct req *r);
+
+/*
+** A response carrying len bytes of data of media type, gzip-compressed
+** when the client takes it and it is text worth compressing; sets
+** r->sent. take: data is malloc'd and becomes the response's (freed
+** even on failure); else it is copied. NULL when out of memory.
+*/
+struct MHD_Response *http_resp_bytes(struct req *r, const char *type,
+    const void *data, size_t len, int take);
+/* Does the client take gzip (Accept-Encoding)? */
+int http_accepts_gzip(struct req *r);
+/* gzip of data at level into *out (caller frees), or -1: no gain, OOM. */
+int http_gzip(const void *data, size_t len, int level, char **out,
+    size_t *outlen);
+
+/* Server-sent events (events.c): start after the writer, close when
+** stopping (ends every stream), free once the daemon and writer stopped. */
+int http_events_start(struct server *s, unsigned max_streams,
+    struct dib_diag *d);
+void http_events_close(struct server *s);
+void http_events_free(struct server *s);
+enum MHD_Result http_events(struct req *r, const char *id);
+
+/* Offline tiles (tiles.c): an MBTiles file, read-only. */
+int http_tiles_open(struct server *s, const char *path, struct dib_diag *d);
+void http_tiles_close(struct server *s);
+/* What GET /api/v1/node says of them (new reference), or NULL. */
+json_t *http_tiles_info(struct server *s);
+/* GET /tiles/{path}: path is "Z/X/Y.EXT". */
+enum MHD_Result http_tiles_get(struct req *r, const char *path);
+
+/* The versions of a record (oldest first) into rec's "history". */
+void http_history_add(struct node *n, json_t *rec);
+
 /* Background sync: start after listening, stop before the writer. */
 void http_sync_start(struct server *s);
 void http_sync_stop(struct server *s);
 /* New local records: wake the background sync. */
 void http_sync_kick(struct server *s);
+/*
+** Run the background sync now with peer (or with every peer that has a
+** URL, for NULL), even one backing off after failures. 0, or -1 when
+** the background sync is not running.
+*/
+int http_sync_force(struct server *s, const char *peer);
 
 /* Node-to-node sync (api_sync.c). */
 enum MHD_Result http_sync_exchange(struct req *r, const char *id);
@@ -141,9 +198,38 @@ enum MHD_Result http_patrol_abort(struct req *r, const char *id);
 enum MHD_Result http_patrol_unit(struct req *r, const char *id);
 enum MHD_Result http_patrol_leg(struct req *r, const char *id);
 enum MHD_Result http_patrol_debrief(struct req *r, const char *id);
+enum MHD_Result http_patrol_track(struct req *r, const char *id);
+enum MHD_Result http_patrol_tracks(struct req *r, const char *id);
+enum MHD_Result http_patrol_tracks_gpx(struct req *r, const char *id);
+enum MHD_Result http_patrol_summary(struct req *r, const char *id);
+
+/* Administration (api_admin.c): users, tokens, peers, bundles. */
+enum MHD_Result http_user_list(struct req *r, const char *id);
+enum MHD_Result http_user_add(struct req *r, const char *id);
+enum MHD_Result http_user_update(struct req *r, const char *id);
+enum MHD_Result http_token_list(struct req *r, const char *id);
+enum MHD_Result http_token_create(struct req *r, const char *id);
+enum MHD_Result http_token_revoke(struct req *r, const char *id);
+enum MHD_Result http_peer_list(struct req *r, const char *id);
+enum MHD_Result http_peer_add(struct req *r, const char *id);
+enum MHD_Result http_peer_remove(struct req *r, const char *id);
+enum MHD_Result http_nation_list(struct req *r, const char *id);
+enum MHD_Result http_sync_run(struct req *r, const char *id);
+enum MHD_Result http_sync_summary(struct req *r, const char *id);
+enum MHD_Result http_bundle_export(struct req *r, const char *id);
+enum MHD_Result http_bundle_import(struct req *r, const char *id);
+/* What to add to the 413 of a body over max_body sent to url ("" or
+** "; ..."): the way to do it without the API. Static text. */
+const char *http_body_hint(const char *url);
 
 /* Reference geography (api_reference.c). */
 enum MHD_Result http_reference_list(struct req *r, const char *id);
 enum MHD_Result http_reference_layer(struct req *r, const char *id);
+
+/* Border sections (api_section.c). */
+enum MHD_Result http_section_list(struct req *r, const char *id);
+enum MHD_Result http_section_get(struct req *r, const char *id);
+enum MHD_Result http_section_status(struct req *r, const char *id);
+enum MHD_Result http_section_notifications(struct req *r, const char *id);
 
 #endif

@@ -38,6 +38,7 @@ http_conf_defaults(struct http_conf *c)
 	c->per_ip = 64;
 	c->timeout_s = 30;
 	c->threads = 4;
+	c->max_streams = 64;
 }
 
 static int64_t
@@ -103,13 +104,10 @@ enum MHD_Result
 http_reply_text(struct req *r, unsigned status, const char *type,
     const char *text, size_t len)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len,
-	    (void *)text, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *resp = http_resp_bytes(r, type, text, len, 0);
 
 	if (resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type", type);
-	r->sent = len;
 	return http_queue(r, status, resp);
 }
 
@@ -123,15 +121,8 @@ http_resp_json(struct req *r, json_t *j, const char *type)
 	json_decref(j);
 	if (text == NULL)
 		return NULL;
-	r->sent = strlen(text);
-	resp = MHD_create_response_from_buffer(r->sent, text,
-	    MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL) {
-		free(text);
-		return NULL;
-	}
-	MHD_add_response_header(resp, "Content-Type", type ? type :
-	    "application/json; charset=utf-8");
+	resp = http_resp_bytes(r, type ? type :
+	    "application/json; charset=utf-8", text, strlen(text), 1);
 	return resp;
 }
 
@@ -245,8 +236,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if (cl != NULL && strtoull(cl, NULL, 10) > s->conf.max_body) {
 			r->too_big = 1;
 			return http_reply_error(r, 413, "too_big", "body",
-			    "the request body is larger than %zu bytes",
-			    s->conf.max_body);
+			    "the request body is larger than %zu bytes%s",
+			    s->conf.max_body, http_body_hint(url));
 		}
 		/* The announced size at once (it is under the cap): no
 		 * buffer grown and copied again and again while it comes. */
@@ -272,8 +263,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	if (r->too_big)
 		return http_reply_error(r, 413, "too_big", "body", "the request body "
-		    "is larger than %zu bytes", s->conf.max_body);
-	return http_dispatch(r);
+		    "is larger than %zu bytes%s", s->conf.max_body,
+		    http_body_hint(r->url));
+	/* The API and the node-to-node sync; everything else is the web
+	 * UI's (web.c). */
+	if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0 ||
+	    strncmp(url, "/sync/", 6) == 0)
+		return http_dispatch(r);
+	return http_web(r);
 }
 
 static void
@@ -548,6 +545,8 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	if ((rc = node_open(c->dir, &s->node, d)) != 0)
 		goto out;
 	snprintf(s->dbpath, sizeof s->dbpath, "%s/%s", c->dir, NODE_DB);
+	if (c->tiles != NULL && (rc = http_tiles_open(s, c->tiles, d)) != 0)
+		goto out;
 	if ((c->tls_cert == NULL) != (c->tls_key == NULL)) {
 		rc = dib_fail(d, DIB_EUSAGE, "tls", "--tls-cert and --tls-key "
 		    "go together");
@@ -576,6 +575,10 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	ck_on = 1;
 	if ((rc = writer_start(&s->writer, s->node, d)) != 0)
 		goto out;
+	if ((rc = http_events_start(s, c->max_streams, d)) != 0) {
+		writer_stop(&s->writer);
+		goto out;
+	}
 
 	/* Signals go to this thread only, through sigwait. */
 	sigemptyset(&sigs);
@@ -604,6 +607,7 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	if (s->mhd == NULL) {
 		close(fd);
 		writer_stop(&s->writer);
+		http_events_free(s);
 		ckpt_stop(&ck);
 		ck_on = 0;
 		rc = dib_fail(d, DIB_EIO, "listen", "the HTTP server did not "
@@ -639,11 +643,14 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 		 * counters are sequentially consistent atomics, so no
 		 * suspension slips in after the wait. */
 		atomic_store(&s->stopping, 1);
+		/* Event streams end too (they count as suspended). */
+		http_events_close(s);
 		while (atomic_load(&s->suspended) > 0 && waited++ < 3000)
 			usleep(10000);
 	}
 	MHD_stop_daemon(s->mhd);
 	writer_stop(&s->writer);
+	http_events_free(s);
 	ckpt_stop(&ck);
 	ck_on = 0;
 	fprintf(stderr, "diboli serve: stopped after %llu requests, %llu "
@@ -659,6 +666,7 @@ out:
 	for (i = 0; i < s->nreaders; i++)
 		store_close(s->readers[i]);
 	auth_throttle_free(s->throttle);
+	http_tiles_close(s);
 	node_close(s->node);
 	if (key != NULL) {
 		sodium_memzero(key, strlen(key));

@@ -12,7 +12,8 @@
 
 #define BATCH_MAX 256   /* jobs in one transaction */
 
-static void
+/* 1 when the batch's transaction committed. */
+static int
 run_batch(struct writer *w, struct writer_job *jobs)
 {
 	struct store *s = w->node->store;
@@ -25,7 +26,7 @@ run_batch(struct writer *w, struct writer_job *jobs)
 			j->rc = rc;
 			j->d = d;
 		}
-		return;
+		return 0;
 	}
 	for (j = jobs; j; j = j->next) {
 		dib_diag_clear(&j->d);
@@ -49,9 +50,10 @@ run_batch(struct writer *w, struct writer_job *jobs)
 				j->rc = rc;
 				j->d = d;
 			}
-		return;
+		return 0;
 	}
 	w->commits++;
+	return 1;
 }
 
 static void *
@@ -63,7 +65,7 @@ loop(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		struct writer_job *batch, *j;
-		int n = 0;
+		int n = 0, ok;
 
 		while (w->head == NULL && !w->stop)
 			pthread_cond_wait(&w->work, &w->mu);
@@ -78,7 +80,9 @@ loop(void *arg)
 			w->tail = NULL;
 		j->next = NULL;
 		pthread_mutex_unlock(&w->mu);
-		run_batch(w, batch);
+		ok = run_batch(w, batch);
+		if (w->committed != NULL)
+			w->committed(w->committed_arg, ok);
 		pthread_mutex_lock(&w->mu);
 		for (j = batch; j;) {
 			struct writer_job *next = j->next;
@@ -106,6 +110,15 @@ writer_start(struct writer *w, struct node *n, struct dib_diag *d)
 	if (pthread_create(&w->thread, NULL, loop, w) != 0)
 		return dib_fail(d, DIB_ENOMEM, "", "cannot start the writer");
 	return DIB_OK;
+}
+
+void
+writer_set_commit_hook(struct writer *w, void (*fn)(void *, int), void *arg)
+{
+	pthread_mutex_lock(&w->mu);
+	w->committed = fn;
+	w->committed_arg = arg;
+	pthread_mutex_unlock(&w->mu);
 }
 
 int

@@ -39,6 +39,10 @@ struct writer {
 	int stop;
 	uint64_t commits;               /* transactions committed */
 	uint64_t jobs;                  /* jobs run */
+	/* Called on the writer thread after each batch (ok: committed),
+	 * before the jobs' done(): the server-sent events. */
+	void (*committed)(void *arg, int ok);
+	void *committed_arg;
 };
 
 /* Start the writer thread on node n. */
@@ -55,6 +59,10 @@ int writer_run(struct writer *w, writer_fn fn, void *arg,
 ** suspends the connection meanwhile). 0, or DIB_EIO when stopping.
 */
 int writer_submit(struct writer *w, struct writer_job *job);
+
+/* Set the hook called after each batch (see struct writer). */
+void writer_set_commit_hook(struct writer *w, void (*fn)(void *, int),
+    void *arg);
 
 /* Finish the queued jobs, stop the thread. The node stays open. */
 void writer_stop(struct writer *w);

@@ -99,23 +99,44 @@ scratch_done(struct scratch *sc, struct buf *b)
 		buf_reset(b);
 }
 
+/* The default model, loaded once: how received records are indexed. */
+static struct model *text_model;
+static pthread_once_t text_model_once = PTHREAD_ONCE_INIT;
+
+static void
+text_model_init(void)
+{
+	if (model_load_default(&text_model, NULL) != 0)
+		text_model = NULL;
+}
+
 /*
-** The words for the full-text index, one value a line: the free-text
-** attributes of category c, or every string when the category is not
-** known (a partner's record).
+** The words for the full-text index, one value a line: the text
+** attributes of category c that go into search (not those the model
+** marks "search": false, such as a track's encoded points). A received
+** record (c NULL) is read with the default model's category of that id
+** when it has one, so that it is indexed as its origin indexed it; a
+** category unknown there (a partner's extension) gives every string.
 */
 static char *
-text_of(const json_t *attrs, const struct model_category *c)
+text_of(const json_t *attrs, const struct model_category *c,
+    const char *category)
 {
-	struct scratch *sc = scratch_get();
-	struct buf own, *b = scratch_buf(sc, sc ? &sc->text : NULL, &own);
+	struct scratch *sc;
+	struct buf own, *b;
 	const char *key;
 	char *text = NULL;
 	json_t *v;
 
+	if (c == NULL && category != NULL && category[0] != '\0') {
+		pthread_once(&text_model_once, text_model_init);
+		c = model_find(text_model, category);
+	}
+	sc = scratch_get();
+	b = scratch_buf(sc, sc ? &sc->text : NULL, &own);
 	json_object_foreach((json_t *)attrs, key, v)
 		if (json_is_string(v) && (c == NULL ||
-		    model_attr_type(c, key) == MODEL_TEXT)) {
+		    model_attr_searchable(c, key))) {
 			if (b->len)
 				buf_addc(b, '\n');
 			buf_add(b, json_string_value(v),
@@ -643,7 +664,7 @@ record_from_json(const struct model *m, const json_t *in,
 		goto out;
 	}
 	r->body_len = b->len;
-	r->text = attrs ? text_of(attrs, cat) : NULL;
+	r->text = attrs ? text_of(attrs, cat, NULL) : NULL;
 out:
 	json_decref(made);
 	if (b != NULL)
@@ -750,7 +771,8 @@ record_parse_body(const unsigned char *body, size_t len, struct record *r,
 	if (r->category[0] == '\0' && !r->has_retracts)
 		rc = dib_fail(d, DIB_EINVAL, "category", "missing");
 	else if (json_is_object(json_object_get(j, "attributes")))
-		r->text = text_of(json_object_get(j, "attributes"), NULL);
+		r->text = text_of(json_object_get(j, "attributes"), NULL,
+		    r->category);
 out:
 	json_decref(j);
 	return rc;

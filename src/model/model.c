@@ -49,7 +49,7 @@ static const char *const cat_members[] = {"id", "label", "description",
     "kind", "precedence", "geometry", "attributes", "children", NULL};
 static const char *const attr_members[] = {"key", "type", "label",
     "description", "required", "min", "max", "unit", "max_length",
-    "values", NULL};
+    "search", "values", NULL};
 static const char *const value_members[] = {"id", "label", NULL};
 
 /* Where the loader is in the file, for diagnostics. */
@@ -646,6 +646,14 @@ parse_attr(struct loader *ld, const json_t *j, const struct model_category *c,
 			    model_json_brief(v, q, sizeof q));
 		a->max_length = (size_t)json_integer_value(v);
 	}
+	v = json_object_get(j, "search");
+	if (v != NULL && type != MODEL_TEXT)
+		return lfail(ld, DIB_EINVAL, "search", "only text attributes "
+		    "go into full-text search");
+	if (v != NULL && !json_is_boolean(v))
+		return lfail(ld, DIB_EINVAL, "search", "must be true or false, "
+		    "got %s", model_json_brief(v, q, sizeof q));
+	a->nosearch = v != NULL && json_is_false(v);
 
 	v = json_object_get(j, "values");
 	if (type == MODEL_ENUM || type == MODEL_MULTI_ENUM) {
@@ -1458,6 +1466,14 @@ model_attr_type(const struct model_category *c, const char *key)
 }
 
 int
+model_attr_searchable(const struct model_category *c, const char *key)
+{
+	const struct model_attr *a = model_attr_lookup(c, key);
+
+	return a != NULL && a->type == MODEL_TEXT && !a->nosearch;
+}
+
+int
 model_attr_required(const struct model_category *c, const char *key)
 {
 	const struct model_attr *a = model_attr_lookup(c, key);
@@ -1616,6 +1632,8 @@ attr_json(const struct model *m, const struct model_attr *a, const char *lang)
 	if (a->type == MODEL_TEXT)
 		put(o, "max_length", json_integer((json_int_t)a->max_length),
 		    &oom);
+	if (a->nosearch)
+		put(o, "search", json_false(), &oom);
 	if (a->nvalues > 0) {
 		vals = json_array();
 		for (i = 0; vals != NULL && i < a->nvalues; i++) {

@@ -44,6 +44,9 @@
 **   "min", "max"   integer and number only (JSON integers for integer).
 **   "unit"         integer and number only: "NTU", "µg/L", "XOF", "min"...
 **   "max_length"   text only: characters, default 2000, at most 20000.
+**   "search"       text only: false keeps the values out of full-text
+**                  search (encoded data such as a track's points, ids);
+**                  default true.
 **   "values"       enum and multi_enum only, required: 1 to 500 of
 **                  {"id": "fuel", "label": {...}}; ids are letters,
 **                  digits, "_", "-" and ".", at most 48 characters.
@@ -250,6 +253,9 @@ const struct model_category *model_attr_owner(const struct model_category *c,
     const char *key);
 int model_attr_type(const struct model_category *c, const char *key);
 int model_attr_required(const struct model_category *c, const char *key);
+/* 1 for a text attribute whose values go into full-text search (the
+** default; "search": false in the model says no), else 0. */
+int model_attr_searchable(const struct model_category *c, const char *key);
 const char *model_attr_label(const struct model_category *c,
     const char *key, const char *lang);
 const char *model_attr_description(const struct model_category *c,

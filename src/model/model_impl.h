@@ -31,6 +31,7 @@ struct model_attr {
 	double dmin, dmax;                      /* both numeric types */
 	const char *unit;                       /* or NULL */
 	size_t max_length;                      /* text: characters */
+	int nosearch;                           /* text: "search": false */
 	struct model_text label, desc;
 	struct model_value *values;             /* enum: in model order */
 	const struct model_value **byid;        /* the same, sorted by id */

@@ -377,8 +377,10 @@ static int
 domain_refusal(const char *category, struct dib_diag *d)
 {
 	return dib_fail(d, DIB_EPERM, "category", "%s records are written "
-	    "through their own commands (diboli patrol, /api/v1/patrols), "
-	    "which check who may do what", category);
+	    "through their own commands (%s), which check who may do what",
+	    category, strncmp(category, "section.", 8) == 0 ?
+	    "diboli section, /api/v1/sections" :
+	    "diboli patrol, /api/v1/patrols");
 }
 
 int

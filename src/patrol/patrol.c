@@ -5,6 +5,7 @@
 ** write and reads back what is linked to a patrol.
 */
 #include "patrol/patrol.h"
+#include "patrol/patrol_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "geo/reference.h"
 #include "log/record.h"
 #include "model/model.h"
 #include "node/node.h"
@@ -228,21 +230,8 @@ patrol_check(const struct patrol_derived *st, const char *nations,
 
 /* ---- reading what is linked to a patrol ---- */
 
-/* One entry that links to a patrol. */
-struct row {
-	uint8_t patrol[16];
-	int64_t k;
-	int state;                      /* enum store_state */
-	char cat[MODEL_ID_MAX + 1];
-};
-
-struct rows {
-	struct row *v;
-	size_t n, cap;
-};
-
-static void
-rows_free(struct rows *r)
+void
+patrol_rows_free(struct patrol_rows *r)
 {
 	free(r->v);
 	memset(r, 0, sizeof *r);
@@ -252,9 +241,9 @@ rows_free(struct rows *r)
 ** The entries linked to patrol (NULL: to any patrol), by patrol then
 ** storage order. Every version: states tell the current ones.
 */
-static int
-rows_load(struct node *n, const uint8_t *patrol, struct rows *out,
-    struct dib_diag *d)
+int
+patrol_rows_load(struct node *n, const uint8_t *patrol,
+    struct patrol_rows *out, struct dib_diag *d)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = DIB_OK, step;
@@ -271,13 +260,13 @@ rows_load(struct node *n, const uint8_t *patrol, struct rows *out,
 	if (patrol)
 		sqlite3_bind_blob(st, 1, patrol, 16, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct row *r;
+		struct patrol_row *r;
 
 		if (sqlite3_column_bytes(st, 0) != 16)
 			continue;
 		if (out->n == out->cap) {
 			size_t cap = out->cap ? out->cap * 2 : 64;
-			struct row *nv = realloc(out->v, cap * sizeof *nv);
+			struct patrol_row *nv = realloc(out->v, cap * sizeof *nv);
 
 			if (nv == NULL) {
 				rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
@@ -298,28 +287,12 @@ rows_load(struct node *n, const uint8_t *patrol, struct rows *out,
 out:
 	sqlite3_finalize(st);
 	if (rc != 0)
-		rows_free(out);
+		patrol_rows_free(out);
 	return rc;
 }
 
-/* A patrol as read back: its current plan and what links to it. */
-struct view {
-	uint8_t id[16];
-	char idtxt[37];
-	json_t *plan;                   /* the current version */
-	char version[37];               /* its id */
-	char nations[UTIL_AUDIENCE_LEN];
-	char audience[UTIL_AUDIENCE_LEN];
-	int versions;
-	struct patrol_act *acts;
-	json_t *actrecs;                /* the decisions' records */
-	json_t *units, *legs, *debriefs;        /* records, current */
-	int64_t observations;           /* other records linked to it */
-	struct patrol_derived st;
-};
-
-static void
-view_free(struct view *v)
+void
+patrol_view_free(struct patrol_view *v)
 {
 	json_decref(v->plan);
 	json_decref(v->actrecs);
@@ -333,8 +306,8 @@ view_free(struct view *v)
 static const char *const state_names[] = {"current", "superseded",
     "retracted", "retraction"};
 
-static json_t *
-row_json(struct node *n, const struct row *r)
+json_t *
+patrol_row_json(struct node *n, const struct patrol_row *r)
 {
 	int s = r->state >= 0 && r->state <= STORE_RETRACTION ? r->state : 0;
 
@@ -342,15 +315,15 @@ row_json(struct node *n, const struct row *r)
 	    state_names[s]);
 }
 
-static const char *
-attr_str(const json_t *rec, const char *key)
+const char *
+patrol_attr_str(const json_t *rec, const char *key)
 {
 	return json_string_value(json_object_get(json_object_get(rec,
 	    "attributes"), key));
 }
 
-static const char *
-origin_nation(const json_t *rec)
+const char *
+patrol_origin_nation(const json_t *rec)
 {
 	const char *s = json_string_value(json_object_get(json_object_get(rec,
 	    "origin"), "nation"));
@@ -360,8 +333,8 @@ origin_nation(const json_t *rec)
 
 /* The "nations" of plan attributes, canonical, or "" if they do not
 ** parse. */
-static void
-nations_of(const json_t *attrs, char *out)
+void
+patrol_nations_of(const json_t *attrs, char *out)
 {
 	const json_t *a = json_object_get(attrs, "nations");
 	char joined[UTIL_AUDIENCE_MAX * 4] = "";
@@ -420,8 +393,8 @@ sort_records(json_t *arr)
 	free(v);
 }
 
-static const char *
-origin_node(const json_t *rec)
+const char *
+patrol_origin_node(const json_t *rec)
 {
 	const char *s = json_string_value(json_object_get(json_object_get(rec,
 	    "origin"), "node"));
@@ -437,7 +410,7 @@ origin_node(const json_t *rec)
 ** does not replace the plan (the projector ignores its "supersedes").
 */
 static void
-planner(struct node *n, const struct row *rows, size_t count,
+planner(struct node *n, const struct patrol_row *rows, size_t count,
     const char *idtxt, char *out, size_t outlen)
 {
 	char oldest[37] = "";
@@ -450,14 +423,14 @@ planner(struct node *n, const struct row *rows, size_t count,
 		int root;
 
 		if (strcmp(rows[i].cat, PATROL_CAT_PLAN) != 0 ||
-		    (rec = row_json(n, &rows[i])) == NULL)
+		    (rec = patrol_row_json(n, &rows[i])) == NULL)
 			continue;
 		rid = json_string_value(json_object_get(rec, "id"));
 		root = rid != NULL && strcmp(rid, idtxt) == 0;
 		if (rid != NULL && is_version(rec, idtxt) && (root ||
 		    oldest[0] == '\0' || strcmp(rid, oldest) < 0)) {
 			snprintf(oldest, sizeof oldest, "%s", rid);
-			snprintf(out, outlen, "%s", origin_node(rec));
+			snprintf(out, outlen, "%s", patrol_origin_node(rec));
 		}
 		json_decref(rec);
 		if (root)
@@ -469,9 +442,10 @@ planner(struct node *n, const struct row *rows, size_t count,
 ** Build v from the rows of one patrol (rows[0..n), all of patrol id).
 ** DIB_ENOTFOUND when no current plan of it is held.
 */
-static int
-view_load(struct node *n, const uint8_t id[16], const struct row *rows,
-    size_t count, struct view *v, struct dib_diag *d)
+int
+patrol_view_load(struct node *n, const uint8_t id[16],
+    const struct patrol_row *rows, size_t count, struct patrol_view *v,
+    struct dib_diag *d)
 {
 	char who[65];
 	size_t i, nacts = 0;
@@ -488,7 +462,7 @@ view_load(struct node *n, const uint8_t id[16], const struct row *rows,
 	if (!v->actrecs || !v->units || !v->legs || !v->debriefs)
 		goto oom;
 	for (i = 0; i < count; i++) {
-		const struct row *r = &rows[i];
+		const struct patrol_row *r = &rows[i];
 		json_t *rec;
 		const char *rid;
 
@@ -499,11 +473,17 @@ view_load(struct node *n, const uint8_t id[16], const struct row *rows,
 		if (strcmp(r->cat, PATROL_CAT_PLAN) != 0 &&
 		    r->state != STORE_CURRENT)
 			continue;
-		if ((rec = row_json(n, r)) == NULL)
+		/* Track pieces are big and read only by the track
+		 * functions: counted here, not parsed. */
+		if (strcmp(r->cat, PATROL_CAT_TRACK) == 0) {
+			v->track_pieces++;
+			continue;
+		}
+		if ((rec = patrol_row_json(n, r)) == NULL)
 			continue;
 		if (strcmp(r->cat, PATROL_CAT_PLAN) == 0) {
 			if (!is_version(rec, v->idtxt) ||
-			    strcmp(origin_node(rec), who) != 0) {
+			    strcmp(patrol_origin_node(rec), who) != 0) {
 				json_decref(rec);
 				continue;
 			}
@@ -538,10 +518,10 @@ view_load(struct node *n, const uint8_t id[16], const struct row *rows,
 		    dib_fail(d, DIB_ENOTFOUND, "id", "no patrol %s on this node",
 		    v->idtxt);
 
-		view_free(v);
+		patrol_view_free(v);
 		return rc;
 	}
-	nations_of(json_object_get(v->plan, "attributes"), v->nations);
+	patrol_nations_of(json_object_get(v->plan, "attributes"), v->nations);
 	node_audience_text(v->plan, v->audience, sizeof v->audience);
 	sort_records(v->actrecs);
 	sort_records(v->units);
@@ -553,11 +533,11 @@ view_load(struct node *n, const uint8_t id[16], const struct row *rows,
 	for (i = 0; i < json_array_size(v->actrecs); i++) {
 		const json_t *rec = json_array_get(v->actrecs, i);
 		struct patrol_act *a = &v->acts[nacts++];
-		const char *pv = attr_str(rec, "plan_version");
-		const char *why = attr_str(rec, "reason");
+		const char *pv = patrol_attr_str(rec, "plan_version");
+		const char *why = patrol_attr_str(rec, "reason");
 
-		a->verb = patrol_verb_parse(attr_str(rec, "action"));
-		snprintf(a->nation, sizeof a->nation, "%s", origin_nation(rec));
+		a->verb = patrol_verb_parse(patrol_attr_str(rec, "action"));
+		snprintf(a->nation, sizeof a->nation, "%s", patrol_origin_nation(rec));
 		snprintf(a->plan_version, sizeof a->plan_version, "%s",
 		    pv ? pv : "");
 		a->has_reason = why != NULL && *why != '\0';
@@ -565,23 +545,31 @@ view_load(struct node *n, const uint8_t id[16], const struct row *rows,
 	patrol_derive(v->nations, v->version, v->acts, nacts, &v->st);
 	return DIB_OK;
 oom:
-	view_free(v);
+	patrol_view_free(v);
 	return dib_fail(d, DIB_ENOMEM, "", "out of memory");
 }
 
-static int
-view_get(struct node *n, const uint8_t id[16], struct view *v,
-    struct dib_diag *d)
+int
+patrol_view_get(struct node *n, const uint8_t id[16],
+    struct patrol_view *v, struct dib_diag *d)
 {
-	struct rows rs;
+	struct patrol_rows rs;
 	int rc;
 
 	memset(v, 0, sizeof *v);
-	if ((rc = rows_load(n, id, &rs, d)) != 0)
+	if ((rc = patrol_rows_load(n, id, &rs, d)) != 0)
 		return rc;
-	rc = view_load(n, id, rs.v, rs.n, v, d);
-	rows_free(&rs);
+	rc = patrol_view_load(n, id, rs.v, rs.n, v, d);
+	patrol_rows_free(&rs);
 	return rc;
+}
+
+const char *
+patrol_type_of(const struct patrol_view *v)
+{
+	const char *t = patrol_attr_str(v->plan, "patrol_type");
+
+	return t != NULL ? t : "mixed";
 }
 
 /* ---- the patrol as JSON ---- */
@@ -606,17 +594,17 @@ set_from(json_t *o, const char *key, const json_t *rec, const char *from)
 
 /* A nation's own piece: its nation attribute is the signer's. */
 static int
-own_piece(const struct view *v, const json_t *rec)
+own_piece(const struct patrol_view *v, const json_t *rec)
 {
-	const char *on = origin_nation(rec);
-	const char *an = attr_str(rec, "nation");
+	const char *on = patrol_origin_nation(rec);
+	const char *an = patrol_attr_str(rec, "nation");
 
 	return strlen(on) == 2 && util_audience_has(v->nations, on) &&
 	    an != NULL && strcmp(an, on) == 0;
 }
 
 static json_t *
-units_json(const struct view *v, int full, size_t *count)
+units_json(const struct patrol_view *v, int full, size_t *count)
 {
 	json_t *o = json_object();
 	size_t i, k;
@@ -642,13 +630,13 @@ units_json(const struct view *v, int full, size_t *count)
 		set_attr(u, "leader", rec, "leader");
 		set_attr(u, "strength", rec, "strength");
 		set_from(u, "at", rec, "observed_at");
-		json_array_append_new(json_object_get(o, origin_nation(rec)), u);
+		json_array_append_new(json_object_get(o, patrol_origin_nation(rec)), u);
 	}
 	return o;
 }
 
 static json_t *
-legs_json(const struct view *v, int full, size_t *count)
+legs_json(const struct patrol_view *v, int full, size_t *count)
 {
 	json_t *a = json_array(), **sorted;
 	size_t i, n = 0, j;
@@ -660,8 +648,8 @@ legs_json(const struct view *v, int full, size_t *count)
 	for (i = 0; i < json_array_size(v->legs); i++) {
 		json_t *rec = json_array_get(v->legs, i);
 
-		if (util_audience_has(v->nations, origin_nation(rec)) &&
-		    strlen(origin_nation(rec)) == 2)
+		if (util_audience_has(v->nations, patrol_origin_nation(rec)) &&
+		    strlen(patrol_origin_nation(rec)) == 2)
 			sorted[n++] = rec;
 	}
 	*count = n;
@@ -689,7 +677,7 @@ legs_json(const struct view *v, int full, size_t *count)
 		set_attr(l, "remarks", rec, "remarks");
 		set_from(l, "geometry", rec, "geometry");
 		set_from(l, "mgrs", rec, "mgrs");
-		json_object_set_new(l, "nation", json_string(origin_nation(rec)));
+		json_object_set_new(l, "nation", json_string(patrol_origin_nation(rec)));
 		set_from(l, "at", rec, "observed_at");
 		json_array_append_new(a, l);
 	}
@@ -698,7 +686,7 @@ legs_json(const struct view *v, int full, size_t *count)
 }
 
 static json_t *
-actions_json(const struct view *v, json_t *approvals)
+actions_json(const struct patrol_view *v, json_t *approvals)
 {
 	json_t *a = json_array();
 	size_t i;
@@ -737,7 +725,7 @@ actions_json(const struct view *v, json_t *approvals)
 }
 
 static json_t *
-debriefs_json(const struct view *v, size_t *count)
+debriefs_json(const struct patrol_view *v, size_t *count)
 {
 	json_t *a = json_array();
 	size_t i;
@@ -762,7 +750,7 @@ debriefs_json(const struct view *v, size_t *count)
 
 /* The patrol; full 0 gives counts in place of the lists. */
 static json_t *
-view_json(const struct view *v, int full)
+view_json(const struct patrol_view *v, int full)
 {
 	json_t *o = json_object(), *approvals = json_object(), *acts;
 	json_t *units, *legs, *debriefs, *nations = json_array();
@@ -820,15 +808,15 @@ int
 patrol_get(struct node *n, const uint8_t patrol[16], json_t **out,
     struct dib_diag *d)
 {
-	struct view v;
+	struct patrol_view v;
 	int rc;
 
 	*out = NULL;
-	if ((rc = view_get(n, patrol, &v, d)) != 0)
+	if ((rc = patrol_view_get(n, patrol, &v, d)) != 0)
 		return rc;
 	if ((*out = view_json(&v, 1)) == NULL)
 		rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
-	view_free(&v);
+	patrol_view_free(&v);
 	return rc;
 }
 
@@ -837,13 +825,13 @@ time_of(const json_t *rec, const char *key)
 {
 	int64_t ms = 0;
 
-	if (util_time_parse(attr_str(rec, key), &ms, key, NULL) != 0)
+	if (util_time_parse(patrol_attr_str(rec, key), &ms, key, NULL) != 0)
 		return 0;
 	return ms;
 }
 
 static int
-keep(const struct view *v, const struct patrol_filter *f)
+keep(const struct patrol_view *v, const struct patrol_filter *f)
 {
 	if (f == NULL)
 		return 1;
@@ -875,18 +863,53 @@ by_window(const void *a, const void *b)
 	    json_string_value(json_object_get(y, "id")));
 }
 
+/* The sections and the index of f's section, when f names one. */
+static int
+list_sections(struct node *n, const struct patrol_filter *f,
+    struct ref_sections **secs, size_t *sec, struct dib_diag *d)
+{
+	size_t i;
+	int rc;
+
+	*secs = NULL;
+	*sec = 0;
+	if (f == NULL || f->section[0] == '\0')
+		return DIB_OK;
+	if (!(f->buffer_m >= 0 && f->buffer_m <= PATROL_BUFFER_MAX))
+		return dib_fail(d, DIB_EINVAL, "buffer_m", "must be in (0, %g] "
+		    "metres", PATROL_BUFFER_MAX);
+	if ((rc = ref_sections_load(n->dir, secs, d)) != 0)
+		return rc;
+	for (i = 0; i < (*secs)->n; i++)
+		if (strcmp((*secs)->v[i].id, f->section) == 0) {
+			*sec = i;
+			return DIB_OK;
+		}
+	rc = dib_fail(d, DIB_EINVAL, "section", "no border section \"%.64s\" "
+	    "(%s to %s)", f->section, (*secs)->v[0].id,
+	    (*secs)->v[(*secs)->n - 1].id);
+	ref_sections_free(*secs);
+	*secs = NULL;
+	return rc;
+}
+
 int
 patrol_list(struct node *n, const struct patrol_filter *f, json_t **out,
     struct dib_diag *d)
 {
-	struct rows rs;
+	struct ref_sections *secs = NULL;
+	struct patrol_rows rs;
 	json_t **found = NULL, *list = NULL;
-	size_t i = 0, nfound = 0;
+	size_t i = 0, nfound = 0, sec = 0;
 	int rc;
 
 	*out = NULL;
-	if ((rc = rows_load(n, NULL, &rs, d)) != 0)
+	if ((rc = list_sections(n, f, &secs, &sec, d)) != 0)
 		return rc;
+	if ((rc = patrol_rows_load(n, NULL, &rs, d)) != 0) {
+		ref_sections_free(secs);
+		return rc;
+	}
 	if ((found = calloc(rs.n + 1, sizeof *found)) == NULL ||
 	    (list = json_array()) == NULL) {
 		rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
@@ -894,7 +917,7 @@ patrol_list(struct node *n, const struct patrol_filter *f, json_t **out,
 	}
 	while (i < rs.n) {
 		size_t j = i;
-		struct view v;
+		struct patrol_view v;
 		struct dib_diag ignore;
 
 		while (j < rs.n && memcmp(rs.v[j].patrol, rs.v[i].patrol, 16) ==
@@ -902,12 +925,20 @@ patrol_list(struct node *n, const struct patrol_filter *f, json_t **out,
 			j++;
 		/* Groups without a current plan (observations linked to a
 		 * patrol not held, a withdrawn plan) are not patrols here. */
-		if (view_load(n, rs.v[i].patrol, rs.v + i, j - i, &v,
+		if (patrol_view_load(n, rs.v[i].patrol, rs.v + i, j - i, &v,
 		    &ignore) == 0) {
-			if (keep(&v, f) && (found[nfound] = view_json(&v, 0)) !=
-			    NULL)
+			int near = 1;
+
+			if (keep(&v, f) && secs != NULL)
+				rc = patrol_near_section(n, &v, rs.v + i, j - i,
+				    secs, sec, f->buffer_m > 0 ? f->buffer_m :
+				    PATROL_BUFFER_M, &near, d);
+			if (rc == 0 && near && keep(&v, f) &&
+			    (found[nfound] = view_json(&v, 0)) != NULL)
 				nfound++;
-			view_free(&v);
+			patrol_view_free(&v);
+			if (rc != 0)
+				goto out;
 		} else if (ignore.code == DIB_ENOMEM) {
 			rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
 			goto out;
@@ -928,15 +959,16 @@ out:
 		json_decref(found[i]);
 	free(found);
 	json_decref(list);
-	rows_free(&rs);
+	patrol_rows_free(&rs);
+	ref_sections_free(secs);
 	return rc;
 }
 
 /* ---- writes ---- */
 
 /* "attributes.window_end" names the input's "window_end". */
-static int
-flat_field(struct dib_diag *d, int rc)
+int
+patrol_flat_field(struct dib_diag *d, int rc)
 {
 	if (d != NULL && strncmp(d->field, "attributes.", 11) == 0)
 		memmove(d->field, d->field + 11, strlen(d->field + 11) + 1);
@@ -1005,7 +1037,7 @@ append_one(struct node *n, const char *cat, json_t *attrs, const json_t *geo,
 	else
 		util_uuid7(util_now_ms(), own);
 	if ((rc = record_from_json(n->model, in, n->nation, own, &r, d)) != 0) {
-		flat_field(d, rc);
+		patrol_flat_field(d, rc);
 		goto out;
 	}
 	if (!util_audience_has(r.audience, n->nation)) {
@@ -1068,7 +1100,7 @@ plan_check(struct node *n, const json_t *attrs, const char *audience,
 	if (b <= a)
 		return dib_fail(d, DIB_EINVAL, "window_end", "must be after "
 		    "window_start");
-	nations_of(attrs, nations);
+	patrol_nations_of(attrs, nations);
 	if (nations[0] == '\0')
 		return dib_fail(d, DIB_EINVAL, "nations", "must list at least "
 		    "one nation, e.g. [\"SN\", \"ML\"]");
@@ -1134,7 +1166,7 @@ plan_validate(struct node *n, json_t *attrs, const json_t *geo,
 	record_clear(&r);
 	json_decref(in);
 	if (rc != 0)
-		return flat_field(d, rc);
+		return patrol_flat_field(d, rc);
 	return plan_check(n, attrs, audience, nations, d);
 }
 
@@ -1154,7 +1186,7 @@ patrol_create(struct node *n, const json_t *in, const struct patrol_opts *o,
 	if ((attrs = plan_attrs(in, NULL)) == NULL)
 		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
 	/* The default audience is the nations, once they are known. */
-	nations_of(attrs, nations);
+	patrol_nations_of(attrs, nations);
 	if ((rc = input_audience(in, nations[0] ? nations : n->nation,
 	    audience, d)) != 0 ||
 	    (rc = plan_validate(n, attrs, in, audience, nations, d)) != 0) {
@@ -1176,7 +1208,7 @@ int
 patrol_update(struct node *n, const uint8_t patrol[16], const json_t *in,
     const struct patrol_opts *o, uint8_t id[16], struct dib_diag *d)
 {
-	struct view v;
+	struct patrol_view v;
 	struct record r;
 	char nations[UTIL_AUDIENCE_LEN], audience[UTIL_AUDIENCE_LEN];
 	char ptxt[37];
@@ -1188,12 +1220,12 @@ patrol_update(struct node *n, const uint8_t patrol[16], const json_t *in,
 	memset(&r, 0, sizeof r);
 	if ((rc = known_keys(in, plan_keys, PLAN_EXPECT, d)) != 0)
 		return rc;
-	if ((rc = view_get(n, patrol, &v, d)) != 0)
+	if ((rc = patrol_view_get(n, patrol, &v, d)) != 0)
 		return rc;
-	if (strcmp(origin_node(v.plan), n->id) != 0) {
+	if (strcmp(patrol_origin_node(v.plan), n->id) != 0) {
 		rc = dib_fail(d, DIB_EPERM, "id", "patrol %s was planned by "
 		    "another node (%s, %.8s); only it changes the plan",
-		    v.idtxt, origin_nation(v.plan), origin_node(v.plan));
+		    v.idtxt, patrol_origin_nation(v.plan), patrol_origin_node(v.plan));
 		goto out;
 	}
 	if (v.st.status == PATROL_UNDERWAY || v.st.status == PATROL_COMPLETED ||
@@ -1233,7 +1265,7 @@ patrol_update(struct node *n, const uint8_t patrol[16], const json_t *in,
 	else
 		util_uuid7(util_now_ms(), own);
 	if ((rc = record_from_json(n->model, rec, audience, own, &r, d)) != 0) {
-		flat_field(d, rc);
+		patrol_flat_field(d, rc);
 		goto out;
 	}
 	if ((rc = node_append(n, &r, 1, d)) == 0)
@@ -1242,23 +1274,23 @@ out:
 	record_clear(&r);
 	json_decref(attrs);
 	json_decref(rec);
-	view_free(&v);
+	patrol_view_free(&v);
 	return rc;
 }
 
 /* The patrol, and this node's nation among its nations. */
 static int
-view_for_write(struct node *n, const uint8_t patrol[16], struct view *v,
+view_for_write(struct node *n, const uint8_t patrol[16], struct patrol_view *v,
     struct dib_diag *d)
 {
 	int rc;
 
-	if ((rc = view_get(n, patrol, v, d)) != 0)
+	if ((rc = patrol_view_get(n, patrol, v, d)) != 0)
 		return rc;
 	if (!util_audience_has(v->nations, n->nation)) {
 		rc = dib_fail(d, DIB_EPERM, "nation", "%s does not take part in "
 		    "this patrol (nations %s)", n->nation, v->nations);
-		view_free(v);
+		patrol_view_free(v);
 	}
 	return rc;
 }
@@ -1303,7 +1335,7 @@ patrol_add_unit(struct node *n, const uint8_t patrol[16], const json_t *in,
 {
 	static const char *const keys[] = {"nation", "unit", "leader",
 	    "strength", NULL};
-	struct view v;
+	struct patrol_view v;
 	json_t *attrs = NULL;
 	int rc;
 
@@ -1329,7 +1361,7 @@ patrol_add_unit(struct node *n, const uint8_t patrol[16], const json_t *in,
 	    v.audience, o, id, d);
 out:
 	json_decref(attrs);
-	view_free(&v);
+	patrol_view_free(&v);
 	return rc;
 }
 
@@ -1341,7 +1373,7 @@ patrol_add_leg(struct node *n, const uint8_t patrol[16], const json_t *in,
 	    "end", "remarks", "geometry", "location", NULL};
 	static const char *const attr_keys[] = {"seq", "lead_nation", "start",
 	    "end", "remarks", NULL};
-	struct view v;
+	struct patrol_view v;
 	json_t *attrs = NULL;
 	const char *lead;
 	int64_t a = 0, b = 0;
@@ -1383,7 +1415,7 @@ patrol_add_leg(struct node *n, const uint8_t patrol[16], const json_t *in,
 	    v.audience, o, id, d);
 out:
 	json_decref(attrs);
-	view_free(&v);
+	patrol_view_free(&v);
 	return rc;
 }
 
@@ -1393,7 +1425,7 @@ patrol_add_debrief(struct node *n, const uint8_t patrol[16],
     struct dib_diag *d)
 {
 	static const char *const keys[] = {"text", "nation", NULL};
-	struct view v;
+	struct patrol_view v;
 	json_t *attrs = NULL;
 	int rc;
 
@@ -1419,7 +1451,7 @@ patrol_add_debrief(struct node *n, const uint8_t patrol[16],
 	    v.audience, o, id, d);
 out:
 	json_decref(attrs);
-	view_free(&v);
+	patrol_view_free(&v);
 	return rc;
 }
 
@@ -1428,7 +1460,7 @@ patrol_act(struct node *n, const uint8_t patrol[16], int verb,
     const char *reason, const struct patrol_opts *o, uint8_t id[16],
     struct dib_diag *d)
 {
-	struct view v;
+	struct patrol_view v;
 	json_t *attrs;
 	int rc, has_reason = reason != NULL && *reason != '\0';
 
@@ -1436,7 +1468,7 @@ patrol_act(struct node *n, const uint8_t patrol[16], int verb,
 	if (patrol_verb_name(verb) == NULL)
 		return dib_fail(d, DIB_EINVAL, "action", "must be propose, "
 		    "approve, reject, start, complete or abort");
-	if ((rc = view_get(n, patrol, &v, d)) != 0)
+	if ((rc = patrol_view_get(n, patrol, &v, d)) != 0)
 		return rc;
 	if ((rc = patrol_check(&v.st, v.nations, verb, n->nation, has_reason,
 	    d)) != 0)
@@ -1452,6 +1484,6 @@ patrol_act(struct node *n, const uint8_t patrol[16], int verb,
 	rc = append_one(n, PATROL_CAT_ACTION, attrs, NULL, patrol, v.audience,
 	    o, id, d);
 out:
-	view_free(&v);
+	patrol_view_free(&v);
 	return rc;
 }

@@ -15,10 +15,14 @@
 
 #include <jansson.h>
 
+#include "track/track.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/util.h"
 
 struct node;
+struct record;
+struct ref_sections;
 
 #define PATROL_CAT "patrol"                 /* the group of the domain */
 #define PATROL_CAT_PLAN "patrol.plan"
@@ -26,6 +30,7 @@ struct node;
 #define PATROL_CAT_LEG "patrol.leg"
 #define PATROL_CAT_ACTION "patrol.action"
 #define PATROL_CAT_DEBRIEF "patrol.debrief"
+#define PATROL_CAT_TRACK "patrol.track"
 
 /* The lifecycle, in the order the derivation tests it backwards. */
 enum patrol_status {
@@ -206,14 +211,177 @@ struct patrol_filter {
 	int has_status;
 	int status;                     /* enum patrol_status */
 	char nation[3];                 /* takes part; "" for any */
+	char section[65];               /* comes near this border section
+	                                 * (its id); "" for any */
+	double buffer_m;                /* how near: 0 is PATROL_BUFFER_M */
 };
 
 /*
 ** The patrols held, newest window first, each as patrol_get gives it but
 ** with counts ("units", "legs", "actions", "debriefs" as numbers) in
 ** place of the lists: {"patrols": [...]} in *out (json_decref it).
+** With a section: the patrols whose planned route or area, or whose
+** tracks (their display geometry, within 10 m of the points), come
+** within buffer_m of that border section (see docs/patrols.md);
+** DIB_EINVAL (field "section") for a section the node does not have,
+** (field "buffer_m") for a buffer outside (0, PATROL_BUFFER_MAX].
 */
 int patrol_list(struct node *n, const struct patrol_filter *f,
     json_t **out, struct dib_diag *d);
+
+/* ---- GPS tracks (patrol_track.c, docs/patrols.md "Tracks") ---- */
+
+#define PATROL_PIECE_MAX 2000           /* points in one track record */
+#define PATROL_DISPLAY_M 10.0           /* display simplification (m) */
+#define PATROL_DISPLAY_MAX 500          /* vertices of a piece's geometry */
+#define PATROL_BUFFER_M 2000.0          /* default section buffer (m) */
+#define PATROL_BUFFER_MAX 50000.0       /* largest section buffer (m) */
+#define PATROL_TRACK_RULES "track-rules.json"   /* in the node directory */
+
+/* Where an upload came from: the "source" attribute of its pieces. */
+enum patrol_source {
+	PATROL_SOURCE_GPX = 0,
+	PATROL_SOURCE_API,
+	PATROL_SOURCE_DEVICE
+};
+
+/* How an upload is written. */
+struct patrol_track_in {
+	int source;                     /* enum patrol_source */
+	int has_max_speed, has_gap;     /* override the rules of the type */
+	double max_speed_ms, gap_s;
+	const struct patrol_opts *o;    /* time of untimed pieces and a base
+	                                 * id for deterministic piece ids;
+	                                 * NULL: now, random ids */
+};
+
+/* One upload, cleaned and cut into records, ready to append. */
+struct patrol_track_batch {
+	uint8_t patrol[16];
+	char version[37];               /* the plan version checked */
+	char audience[UTIL_AUDIENCE_LEN];
+	struct record *recs;            /* the pieces, in seq order */
+	size_t n;
+	char track_id[37];              /* the id of the first piece */
+	char patrol_type[16];
+	struct track_rules rules;       /* what cleaning used */
+	size_t n_in, n_out, out_of_order, duplicates, spikes, no_time;
+	size_t bad_ele, time_gaps, jumps, segments;
+	double gap_total_s;
+	size_t points;                  /* points stored (a point shared by
+	                                 * two pieces counts once) */
+	double length_m;                /* geodesic, within segments */
+	int64_t t_start, t_end;         /* first and last time, 0 none */
+};
+
+/*
+** The rules of cleaning for a patrol type ("vehicle", ...): the track
+** library's defaults of the mode (docs/tracks.md), then the node's
+** DIR/track-rules.json if there is one: {"vehicle": {"max_speed_ms": 40,
+** "gap_s": 600}, ...} with members max_speed_ms, noise_m, gap_s and
+** jump_m (numbers > 0) per type. DIB_EINVAL naming the file and member.
+*/
+int patrol_track_rules(const char *dir, const char *patrol_type,
+    struct track_rules *r, struct dib_diag *d);
+
+/*
+** Prepare an upload tr (its points are cleaned in place) for patrol:
+** this node's nation must take part (DIB_EPERM) and the patrol be
+** underway, completed or aborted (DIB_ECONFLICT, field "status"). Cleans
+** with the rules of the patrol's type (and in's overrides), cuts each
+** segment into pieces of at most PATROL_PIECE_MAX points (fewer when the
+** text would pass the model's max_length; a piece never spans a gap; a
+** piece continuing a segment starts with the previous piece's last
+** point), and encodes each as a patrol.track record in the patrol's
+** audience, linked to it: points, counts, the display geometry
+** (Douglas-Peucker at PATROL_DISPLAY_M, at most PATROL_DISPLAY_MAX
+** vertices). The cleaning report goes into the first piece. Reads the
+** database (the patrol), never writes: a request thread may prepare
+** while the writer writes. DIB_EINVAL for no point or an invalid one
+** (field "points[i].lat"...). b is zeroed first; free it with
+** patrol_track_batch_free on every path.
+*/
+int patrol_track_prepare(struct node *n, const uint8_t patrol[16],
+    struct track *tr, const struct patrol_track_in *in,
+    struct patrol_track_batch *b, struct dib_diag *d);
+
+/*
+** Append a prepared upload, all pieces in one transaction (the caller's
+** when it holds one, which it should): the patrol is checked again (the
+** nation, the status, the same audience) and b's records are appended.
+** DIB_ECONFLICT when the patrol changed since the preparation.
+*/
+int patrol_track_commit(struct node *n, struct patrol_track_batch *b,
+    struct dib_diag *d);
+
+/* Prepare and commit. */
+int patrol_add_track(struct node *n, const uint8_t patrol[16],
+    struct track *tr, const struct patrol_track_in *in,
+    struct patrol_track_batch *b, struct dib_diag *d);
+
+/* Accepts NULL and a batch already freed. */
+void patrol_track_batch_free(struct patrol_track_batch *b);
+
+/*
+** What an upload did, for the answer (new reference): {"patrol",
+** "track_id", "pieces": [ids], "points", "length_m", "t_start", "t_end",
+** "source", "rules": {...}, "report": {"points_in", "points_kept",
+** "out_of_order", "duplicates", "spikes", "no_time", "bad_elevations",
+** "time_gaps", "jumps", "gap_s", "segments"}}.
+*/
+json_t *patrol_track_batch_json(const struct patrol_track_batch *b);
+
+/*
+** A track from GeoJSON (RFC 7946, as GPS apps and togeojson write it): a
+** LineString or MultiLineString geometry, a Feature of one, or a
+** FeatureCollection of such features (other geometries, e.g. waypoints,
+** are skipped). Positions [lon, lat] or [lon, lat, ele]. Times, when
+** known, are in the Feature's properties.coordTimes: RFC 3339 strings
+** aligned with the coordinates (for a MultiLineString an array per
+** line), null for a point without time. Each line is a segment. At most
+** max points (0: TRACK_GPX_MAX_POINTS). DIB_EINVAL naming the member
+** ("features[0].properties.coordTimes[3]"), DIB_ETOOBIG.
+*/
+int patrol_track_from_geojson(const json_t *j, struct track *tr,
+    size_t max, struct dib_diag *d);
+
+/*
+** The tracks of a patrol as a GeoJSON FeatureCollection (new reference
+** in *out): one Feature per upload, by nation then upload, a LineString
+** or MultiLineString simplified for the web map zoom level (zoom < 0:
+** every point), with properties track_id, nation, source, pieces,
+** points (stored), vertices (shown), segments, length_m, total_s,
+** moving_s, time_start, time_end. DIB_ENOTFOUND for an unknown patrol.
+*/
+int patrol_tracks_geojson(struct node *n, const uint8_t patrol[16],
+    int zoom, json_t **out, struct dib_diag *d);
+
+/*
+** The tracks of a patrol as GPX 1.1, every point, one trk per upload
+** (named "<code> <nation> <n>") with a trkseg per segment, appended to
+** out (DIB_ETOOBIG past its cap). now_ms: the metadata time (0: now).
+*/
+int patrol_tracks_gpx(struct node *n, const uint8_t patrol[16],
+    struct buf *out, int64_t now_ms, struct dib_diag *d);
+
+/* ---- the debrief statistics (patrol_summary.c) ---- */
+
+struct patrol_summary_opts {
+	double buffer_m;                /* section buffer; 0: PATROL_BUFFER_M */
+	const struct ref_sections *sections;    /* NULL: the node's layer */
+};
+
+/*
+** The computed debrief of a patrol (new reference in *out), the same on
+** every node that holds the same records: distance, moving and total
+** time, points and cleaning totals over every track, per nation too;
+** the border sections the tracks passed within buffer_m of; the
+** deviation from the planned route (or the share of points inside the
+** planned area); observations by category; the debriefs. See
+** docs/patrols.md for every member. DIB_ENOTFOUND, DIB_EINVAL (field
+** "buffer_m").
+*/
+int patrol_summary(struct node *n, const uint8_t patrol[16],
+    const struct patrol_summary_opts *o, json_t **out, struct dib_diag *d);
 
 #endif

@@ -1205,7 +1205,7 @@ def test_bad_input():
                 API + "/audit"), 400, "datetime")
 
             # Paths, methods, ids.
-            for path in (API + "/nope", "/api/v2/health", "/",
+            for path in (API + "/nope", "/api/v2/health", "/index.html",
                          f"{API}/records/{rid}/nope", API + "/health/",
                          API + "/records/", "/api/v1", "/API/V1/HEALTH"):
                 add(f"unknown path {path}", lambda p=path: rep.get(p), 404)

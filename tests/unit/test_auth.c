@@ -300,6 +300,58 @@ test_user_passwd_disable(void **state)
 	    NULL, T0 + 3 * MIN, &ses, &d), 0);
 }
 
+/* Role and name changes hold at once; the last login is the sessions'. */
+static void
+test_user_update(void **state)
+{
+	struct store *s = *state;
+	struct auth_session ses, now;
+	struct auth_user u;
+	struct dib_diag d;
+	int64_t at;
+
+	add(s, "awa", AUTH_REPORTER);
+	assert_int_equal(auth_user_last_login(s, "awa", &at, &d), 0);
+	assert_int_equal(at, 0);
+	assert_int_equal(auth_login(s, NULL, "awa", PW, NULL, T0, &ses, &d),
+	    0);
+	assert_int_equal(auth_login(s, NULL, "awa", PW, NULL, T0 + MIN, &ses,
+	    &d), 0);
+	assert_int_equal(auth_user_last_login(s, "awa", &at, &d), 0);
+	assert_int_equal(at, T0 + MIN);
+	assert_int_equal(auth_user_last_login(s, "nobody", &at, &d), 0);
+	assert_int_equal(at, 0);
+
+	assert_int_equal(auth_user_update(s, "awa", AUTH_COMMANDER, NULL,
+	    T0 + 2 * MIN, &d), 0);
+	assert_int_equal(auth_session_check(s, ses.token, T0 + 2 * MIN, &now,
+	    &d), 0);
+	assert_int_equal(now.user.role, AUTH_COMMANDER);
+	assert_string_equal(now.user.name, "Awa Diallo");
+	assert_int_equal(auth_user_update(s, "awa", -1, "Awa D.", T0 + 3 * MIN,
+	    &d), 0);
+	assert_int_equal(auth_user_get(s, "awa", &u, &d), 0);
+	assert_int_equal(u.role, AUTH_COMMANDER);
+	assert_string_equal(u.name, "Awa D.");
+	assert_int_equal(u.updated_at, T0 + 3 * MIN);
+	assert_int_equal(auth_user_update(s, "awa", -1, "", T0, &d), 0);
+	assert_int_equal(auth_user_get(s, "awa", &u, &d), 0);
+	assert_string_equal(u.name, "");
+
+	assert_int_equal(auth_user_update(s, "nobody", AUTH_VIEWER, NULL, T0,
+	    &d), DIB_ENOTFOUND);
+	assert_int_equal(auth_user_update(s, "awa", AUTH_ROLE_COUNT, NULL, T0,
+	    &d), DIB_EINVAL);
+	assert_string_equal(d.field, "role");
+	assert_int_equal(auth_user_update(s, "awa", -2, NULL, T0, &d),
+	    DIB_EINVAL);
+	assert_int_equal(auth_user_update(s, "awa", -1, "a\tb", T0, &d),
+	    DIB_EINVAL);
+	assert_string_equal(d.field, "name");
+	assert_int_equal(auth_user_get(s, "awa", &u, &d), 0);
+	assert_int_equal(u.role, AUTH_COMMANDER);
+}
+
 /* Inside a caller's transaction, a failure rolls back only its part. */
 static void
 test_user_in_transaction(void **state)
@@ -830,6 +882,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_user_passwd_disable,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_update, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_user_in_transaction,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_login, setup, teardown),
