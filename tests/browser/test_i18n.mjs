@@ -7,8 +7,25 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT } from './harness.mjs';
 
-const fr = JSON.parse(readFileSync(join(ROOT, 'web/i18n/fr.json'), 'utf8'));
-const en = JSON.parse(readFileSync(join(ROOT, 'web/i18n/en.json'), 'utf8'));
+// The base catalogue and the views' (web/i18n/views/NAME.fr.json, .en.json),
+// merged as web/src/core/i18n.js merges them; a key defined twice is an
+// error.
+function catalogue(lang) {
+  const out = JSON.parse(readFileSync(join(ROOT, `web/i18n/${lang}.json`),
+    'utf8'));
+  const dir = join(ROOT, 'web/i18n/views');
+  for (const n of readdirSync(dir).filter((f) => f.endsWith(`.${lang}.json`))
+    .sort()) {
+    const part = JSON.parse(readFileSync(join(dir, n), 'utf8'));
+    for (const k of Object.keys(part)) {
+      assert.ok(!(k in out), `${n}: key ${k} defined twice`);
+      out[k] = part[k];
+    }
+  }
+  return out;
+}
+const fr = catalogue('fr');
+const en = catalogue('en');
 
 function sources(d) {
   return readdirSync(d).flatMap((n) => {

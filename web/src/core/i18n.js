@@ -2,8 +2,21 @@
 // localStorage). Every label comes from the catalogues of web/i18n/, the
 // model's labels from the model itself; dates and numbers are written by
 // Intl in the user's language, always in UTC (the time of both nations).
-import fr from '../../i18n/fr.json';
-import en from '../../i18n/en.json';
+import frBase from '../../i18n/fr.json';
+import enBase from '../../i18n/en.json';
+// One catalogue pair per view beyond the base (web/i18n/views/), so that
+// views are written and reviewed apart; test_i18n checks them all.
+import frPatrols from '../../i18n/views/patrols.fr.json';
+import enPatrols from '../../i18n/views/patrols.en.json';
+import frSections from '../../i18n/views/sections.fr.json';
+import enSections from '../../i18n/views/sections.en.json';
+import frSync from '../../i18n/views/sync.fr.json';
+import enSync from '../../i18n/views/sync.en.json';
+import frAdmin from '../../i18n/views/admin.fr.json';
+import enAdmin from '../../i18n/views/admin.en.json';
+
+const fr = { ...frBase, ...frPatrols, ...frSections, ...frSync, ...frAdmin };
+const en = { ...enBase, ...enPatrols, ...enSections, ...enSync, ...enAdmin };
 
 export const LANGUAGES = ['fr', 'en'];
 const catalogues = { fr, en };

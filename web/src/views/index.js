@@ -3,5 +3,9 @@
 // and one line here (see docs/web.md).
 import map from './map.js';
 import report from './report.js';
+import patrols from './patrols.js';
+import sections from './sections.js';
+import sync from './sync.js';
+import admin from './admin.js';
 
-export const views = [map, report];
+export const views = [map, report, patrols, sections, sync, admin];
