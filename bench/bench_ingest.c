@@ -129,9 +129,10 @@ bench_library(const char *dir, size_t n, struct node **out)
 
 /*
 ** The same path split as diboli serve runs it: request threads parse,
-** validate and encode (node_prepare, no database), the single writer
-** signs, stores, projects and commits (node_append). Here one preparing
-** thread feeds the writer through a ring of batches.
+** validate and encode (node_prepare, no database) and hash each block's
+** records (log_prepare); the single writer signs, stores, projects and
+** commits (node_append_prepared). Here one preparing thread feeds the
+** writer through a ring of batches.
 */
 #define RING 4
 
@@ -139,6 +140,7 @@ struct pipe {
 	struct node *node;
 	size_t n;
 	struct record *slot[RING];
+	struct log_prep prep[RING];
 	size_t count[RING];
 	size_t head, tail;      /* batches produced, consumed */
 	int failed;
@@ -171,6 +173,8 @@ producer(void *arg)
 				die("prepare", &d);
 			json_decref(j);
 		}
+		if (log_prepare(recs, m, &p->prep[p->head % RING], &d) != 0)
+			die("prepare", &d);
 		pthread_mutex_lock(&p->mu);
 		p->count[p->head % RING] = m;
 		p->head++;
@@ -211,8 +215,10 @@ bench_pipeline(const char *dir, size_t n, struct node **out)
 		recs = p.slot[p.tail % RING];
 		m = p.count[p.tail % RING];
 		pthread_mutex_unlock(&p.mu);
-		if (node_append(p.node, recs, m, &d) != 0)
+		if (node_append_prepared(p.node, recs, m, &p.prep[p.tail % RING],
+		    &d) != 0)
 			die("append", &d);
+		log_prep_free(&p.prep[p.tail % RING]);
 		for (k = 0; k < m; k++)
 			record_clear(&recs[k]);
 		done += m;
@@ -507,9 +513,10 @@ main(int argc, char **argv)
 	    "transaction, one table with\na unique id index and a time index "
 	    "(no validation, signature or spatial\nindex); its queries scan the "
 	    "time index and filter the bbox. \"prepare ||\nwrite\": one thread "
-	    "parses, validates and encodes (node_prepare) while the\nsingle "
-	    "writer signs, stores, projects and commits (node_append), as "
-	    "diboli\nserve will. WAL, synchronous=FULL everywhere.\n", n, days);
+	    "parses, validates, encodes and hashes (node_prepare,\nlog_prepare) "
+	    "while the single writer signs, stores, projects and commits\n"
+	    "(node_append_prepared), as diboli serve does.\n"
+	    "WAL, synchronous=FULL everywhere.\n", n, days);
 	bench_results_write(out, 0);
 	printf("results written to %s\n", out);
 
