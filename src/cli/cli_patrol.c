@@ -666,7 +666,7 @@ print_patrol(struct node *n, const json_t *p, const char *lang)
 	}
 	v = json_object_get(p, "legs");
 	if (json_array_size(v) > 0)
-		printf("%s\n", fr ? "Tronçons" : "Legs");
+		printf("%s\n", fr ? "Étapes" : "Legs");
 	for (i = 0; i < json_array_size(v); i++) {
 		const json_t *l = json_array_get(v, i);
 

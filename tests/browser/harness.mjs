@@ -35,12 +35,14 @@ export function diboli(...args) {
 export const password = (role) => `mot-de-passe-${role}-essai`;
 
 // A node in a temporary directory: {dir, node}. seed: days of the demo
-// situation (0: none).
+// situation (0: none). nationKey: a nation .key file that certifies the
+// node (needed for sync and bundles).
 export function makeNode({ nation = 'SN', days = 60, seed = 1,
-  name = 'PC Kidira (essais du navigateur)' } = {}) {
+  name = 'PC Kidira (essais du navigateur)', nationKey = null } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'diboli-web-'));
   const node = join(dir, 'node');
-  diboli('init', '--dir', node, '--nation', nation, '--name', name);
+  diboli('init', '--dir', node, '--nation', nation, '--name', name,
+    ...(nationKey ? ['--nation-key', nationKey] : []));
   if (days > 0)
     diboli('demo', 'seed', '--dir', node, '--days', String(days),
       '--seed', String(seed));
@@ -121,7 +123,7 @@ export function watch(context, origin) {
       const text = m.text();
       if (/Content.Security.Policy|Refused to/i.test(text))
         w.problems.push(`CSP: ${text}`);
-      else if (m.type() === 'error' && !/status of (401|403|404|422)/.test(text))
+      else if (m.type() === 'error' && !/status of (401|403|404|409|422)/.test(text))
         w.problems.push(`console: ${text}`);
     });
   };
@@ -155,6 +157,24 @@ export async function shot(page, name, opts = {}) {
   const path = join(d, `${name}.png`);
   await page.screenshot({ path, ...opts });
   console.log(`# screenshot ${path}`);
+  return path;
+}
+
+// A screenshot of the whole page of a view: the window made as tall as
+// the main area's content (it scrolls inside the window), then back.
+export async function shotFull(page, name, { max = 4000 } = {}) {
+  const vp = page.viewportSize();
+  const height = await page.evaluate(() => {
+    const m = document.querySelector('main');
+    if (m) m.scrollTo(0, 0);
+    return (m ? m.scrollHeight : document.body.scrollHeight) +
+      (document.querySelector('header.top')?.offsetHeight || 0);
+  });
+  await page.setViewportSize({ width: vp.width,
+    height: Math.min(max, Math.max(vp.height, height)) });
+  await page.waitForTimeout(200);
+  const path = await shot(page, name);
+  await page.setViewportSize(vp);
   return path;
 }
 

@@ -39,6 +39,7 @@ export function start(root) {
   let liveEl = null;
   let offRoute = null;
   let offEvents = null;
+  let offBadges = [];               // the navigation's badges (header())
 
   ctx.api = createApi({
     onUnauthenticated: () => showLogin(t('login.expired')),
@@ -54,6 +55,7 @@ export function start(root) {
   function teardown() {
     if (current?.handle?.unmount) current.handle.unmount();
     current = null;
+    stopBadges();
     if (offRoute) offRoute();
     offRoute = null;
     if (offEvents) offEvents();
@@ -157,11 +159,32 @@ export function start(root) {
     shell();
   }
 
+  // A view may count something for its link (badge(ctx, set) returns
+  // its unsubscriber), e.g. the partner's notices for the sections.
+  function stopBadges() {
+    for (const off of offBadges) off();
+    offBadges = [];
+  }
+
   function header() {
     const role = ctx.session.role;
+    stopBadges();
     const nav = h('nav.nav', { 'aria-label': t('app.nav') },
-      views.filter((v) => v.nav && can(role, v.perm)).map((v) =>
-        h('a', { href: href(v.id), dataset: { view: v.id } }, t(v.label))));
+      views.filter((v) => v.nav && can(role, v.perm)).map((v) => {
+        const a = h('a', { href: href(v.id), dataset: { view: v.id } },
+          t(v.label));
+        if (v.badge) {
+          const b = h('span.nav-badge', { hidden: true });
+          a.append(b);
+          const off = v.badge(ctx, (n, title) => {
+            b.hidden = !n;
+            b.textContent = n ? String(n) : '';
+            if (title) b.title = title;
+          });
+          if (typeof off === 'function') offBadges.push(off);
+        }
+        return a;
+      }));
     liveEl = h('span.live', { dataset: { status: ctx.events.status },
       title: t('live.title') }, t(`live.${ctx.events.status}`));
     return h('header.top',

@@ -53,7 +53,36 @@ export function createApi({ base = '/api/v1', onUnauthenticated } = {}) {
     return data;
   }
 
+  // Files rather than JSON (bundles, summaries): body a Blob, an
+  // ArrayBuffer or a string sent as type; resolves to the Response (read
+  // it with blob(), headers...), or throws an ApiError as request() does.
+  async function raw(method, path, { body, type, signal } = {}) {
+    const headers = { Accept: 'application/octet-stream, application/json' };
+    if (body !== undefined && type) headers['Content-Type'] = type;
+    if (method !== 'GET' && method !== 'HEAD' && csrf)
+      headers['X-CSRF-Token'] = csrf;
+    let res;
+    try {
+      res = await fetch(path.startsWith(base) ? path : base + path, {
+        method, headers, body, credentials: 'same-origin', cache: 'no-store',
+        signal,
+      });
+    } catch (e) {
+      if (e.name === 'AbortError') throw e;
+      throw new ApiError(0, 'offline', e.message);
+    }
+    if (res.ok) return res;
+    let e = {};
+    try {
+      e = (await res.json())?.error || {};
+    } catch { /* not JSON */ }
+    const err = new ApiError(res.status, e.code, e.message, e.field);
+    if (res.status === 401 && onUnauthenticated) onUnauthenticated(err);
+    throw err;
+  }
+
   return {
+    raw,
     get: (path, opts) => request('GET', path, undefined, opts),
     post: (path, body, opts) => request('POST', path, body ?? {}, opts),
     patch: (path, body, opts) => request('PATCH', path, body ?? {}, opts),

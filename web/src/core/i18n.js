@@ -129,6 +129,15 @@ export function fmtTime(v) {
   return fmt('d', { hour: '2-digit', minute: '2-digit' }).format(d);
 }
 
+// A time with any Intl.DateTimeFormat options (weekday, month...), in
+// UTC and the user's language: fmtParts(d, {month: 'long', year:
+// 'numeric'}) is "juin 2025" / "June 2025".
+export function fmtParts(v, opts) {
+  const d = toDate(v);
+  if (Number.isNaN(d.getTime())) return String(v ?? '');
+  return fmt('d', opts).format(d);
+}
+
 // A nation's name from its ISO code.
 export function nation(code) {
   const k = `nation.${code}`;

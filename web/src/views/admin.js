@@ -1,10 +1,38 @@
-// Placeholder while the view is written (hidden from the navigation).
+// Administration (role admin): users and roles, bearer tokens, peers
+// and the pinned nation keys (docs/permissions.md, docs/federation.md).
+// #/admin?tab=users|tokens|peers. Destructive actions ask first; the
+// node's refusals (the last active admin, a key already pinned) are
+// shown as they are.
+import '../../styles/tables.css';
+import '../../styles/admin.css';
+import { h } from '../core/dom.js';
+import { t } from '../core/i18n.js';
+import { href } from '../core/router.js';
+import { mountUsers } from './admin/users.js';
+import { mountTokens } from './admin/tokens.js';
+import { mountPeers } from './admin/peers.js';
+
+const TABS = [
+  ['users', 'admin.tab_users', 'users', mountUsers],
+  ['tokens', 'admin.tab_tokens', 'tokens', mountTokens],
+  ['peers', 'admin.tab_peers', 'peers', mountPeers],
+];
+
 export default {
   id: 'admin',
-  perm: 'read',
-  nav: false,
-  label: 'nav.map',
-  mount(el) {
-    el.textContent = '';
+  perm: 'users',
+  nav: true,
+  label: 'nav.admin',
+  mount(el, ctx, params) {
+    const tabs = TABS.filter(([, , perm]) => ctx.can(perm));
+    const tab = tabs.find(([id]) => id === params.tab) || tabs[0];
+    const body = h('div.admin-body', { dataset: { tab: tab[0] } });
+    el.append(h('div.page.page-wide.admin-page',
+      h('h1', t('admin.title')),
+      h('nav.tabs', { 'aria-label': t('admin.tabs') }, tabs.map(([id, label]) =>
+        h('a.tab', { href: href('admin', { tab: id }), dataset: { tab: id },
+          'aria-current': id === tab[0] ? 'page' : null }, t(label)))),
+      body));
+    return tab[3](body, ctx) || {};
   },
 };
