@@ -1396,16 +1396,19 @@ def test_bad_input():
                     break
             for c in socks:
                 c.close()
-            # Refusing past the limit is right; it must not last.
+            # Refusing past the limit is right; it must not last. (A
+            # liveness check, not a timing one: a loaded machine may take
+            # a few seconds to reap 100 closed sockets.)
             t0 = time.monotonic()
-            while time.monotonic() - t0 < 5:
+            while time.monotonic() - t0 < 20:
                 try:
                     if Api(srv.url).get(API + "/health").status_code == 200:
                         break
                 except requests.RequestException:
-                    time.sleep(0.05)
+                    pass
+                time.sleep(0.05)
             else:
-                fails.append("no answer 5 s after a flood of idle "
+                fails.append("no answer 20 s after a flood of idle "
                              "connections was closed")
             print(f"     {len(cases)} malformed requests, "
                   f"{len(fails)} wrong answers")
