@@ -76,9 +76,12 @@ static const char schema[] =
     "AS seq, c.id AS category, e.prec, e.t, e.day, e.zkey, e.patrol "
     "FROM entries e JOIN categories c ON c.code = e.cat WHERE e.state = 0;\n"
     /* Words of text attributes, for q=: contentless FTS5 keyed by entry
-     * (every version; queries keep the current ones). */
+     * (every version; queries keep the current ones). No ranking is
+     * used, so no per-document sizes (columnsize=0): one B-tree insert
+     * less per record. */
     "CREATE VIRTUAL TABLE rec_text USING fts5(body, content='', "
-    "tokenize='unicode61 remove_diacritics 2', detail=none);\n"
+    "tokenize='unicode61 remove_diacritics 2', detail=none, "
+    "columnsize=0);\n"
     "INSERT INTO rec_text(rec_text, rank) VALUES('automerge', 16);\n"
     /* Current lines and polygons (few): an R*Tree keyed by entry. */
     "CREATE VIRTUAL TABLE rec_box USING rtree(k, minx, maxx, miny, maxy);\n"
