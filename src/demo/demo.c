@@ -985,8 +985,8 @@ seed_track(struct node *n, struct seeded *s, uint64_t *rng, int64_t t0,
 ** Send what from holds for to's nation into to, as one sync payload
 ** applied in one transaction (what diboli sync and bundles do).
 */
-static int
-transfer(struct node *from, struct node *to, struct dib_diag *d)
+int
+demo_transfer(struct node *from, struct node *to, struct dib_diag *d)
 {
 	struct sync_summary theirs;
 	struct sync_sink o = {sync_buf_write, NULL};
@@ -1043,8 +1043,8 @@ own_records(struct node *n)
 }
 
 /* Will to accept what from signs? Checked before anything is written. */
-static int
-trusts(struct node *to, struct node *from, struct dib_diag *d)
+int
+demo_trusts(struct node *to, struct node *from, struct dib_diag *d)
 {
 	uint8_t *cert = NULL;
 	size_t len = 0;
@@ -1213,7 +1213,8 @@ demo_seed_patrols_joint(struct node *sn, struct node *ml, uint64_t seed,
 		return dib_fail(d, DIB_EINVAL, "partner", "the demo patrols are "
 		    "planned by a node of SN with a partner node of ML (got %s "
 		    "and %s)", sn->nation, ml->nation);
-	if ((rc = trusts(ml, sn, d)) != 0 || (rc = trusts(sn, ml, d)) != 0)
+	if ((rc = demo_trusts(ml, sn, d)) != 0 ||
+	    (rc = demo_trusts(sn, ml, d)) != 0)
 		return rc;
 	if (e == NULL || (j = json_loadb((const char *)e->data, e->len, 0,
 	    NULL)) == NULL)
@@ -1252,7 +1253,7 @@ demo_seed_patrols_joint(struct node *sn, struct node *ml, uint64_t seed,
 			break;
 		}
 		*count += own_records(n) - before;
-		rc = transfer(n, other, d);
+		rc = demo_transfer(n, other, d);
 	}
 	return rc;
 }

@@ -72,4 +72,14 @@ int demo_seed_patrols_joint(struct node *sn, struct node *ml, uint64_t seed,
 int demo_seed_sections(struct node *sn, struct node *ml, uint64_t seed,
     int64_t *count, struct dib_diag *d);
 
+/*
+** Send what node from holds for to's nation into to, as one sync payload
+** applied in one transaction (the library of diboli sync and bundles),
+** for the demos that seed two nodes at once.
+*/
+int demo_transfer(struct node *from, struct node *to, struct dib_diag *d);
+
+/* Will to accept what from signs? Checked before a demo writes anything. */
+int demo_trusts(struct node *to, struct node *from, struct dib_diag *d);
+
 #endif

@@ -12,13 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fed/cert.h"
-#include "fed/sync.h"
 #include "geo/reference.h"
 #include "node/node.h"
 #include "patrol/section.h"
 #include "store/store.h"
-#include "util/buf.h"
 #include "util/util.h"
 
 #define MINUTE_MS 60000LL
@@ -196,78 +193,7 @@ seed_nation(struct node *n, const struct ref_sections *secs, uint64_t seed,
 	return rc;
 }
 
-/*
-** Send what from holds for to's nation into to, as one sync payload
-** applied in one transaction (the library of diboli sync and bundles;
-** the same as the joint patrols' seeding does).
-*/
-static int
-transfer(struct node *from, struct node *to, struct dib_diag *d)
-{
-	struct sync_summary theirs;
-	struct sync_sink o = {sync_buf_write, NULL};
-	struct sync_sent sent;
-	struct sync_apply a;
-	struct buf b;
-	int rc;
 
-	memset(&theirs, 0, sizeof theirs);
-	memset(&sent, 0, sizeof sent);
-	buf_init(&b, (size_t)1 << 31);
-	o.arg = &b;
-	if ((rc = store_exec(from->store, "BEGIN", d)) != 0)
-		goto out;
-	if ((rc = sync_summary_make(to->store, from->nation, &theirs, d)) ==
-	    0 && (rc = sync_put_version(&o, d)) == 0 &&
-	    (rc = sync_put_blocks(from->store, to->nation, &theirs, 0, &o,
-	    &sent, d)) == 0)
-		rc = sync_put_end(&o, d);
-	store_exec(from->store, "COMMIT", NULL);
-	if (rc != 0)
-		goto out;
-	sync_apply_init(&a, to);
-	a.strict = 1;
-	snprintf(a.from, sizeof a.from, "demo: %.60s", from->name);
-	if ((rc = store_begin(to->store, d)) == 0) {
-		if ((rc = sync_apply_feed(&a, b.p, b.len, d)) == 0 &&
-		    (rc = sync_apply_finish(&a, d)) == 0)
-			rc = store_commit(to->store, d);
-		if (rc != 0)
-			store_rollback(to->store);
-	}
-	if (a.nev > 0)
-		sync_apply_audit(&a, "cli:demo");
-	sync_apply_free(&a);
-	if (rc != 0)
-		dib_diag_prefix(d, "sync");
-out:
-	sync_summary_free(&theirs);
-	buf_free(&b);
-	return rc;
-}
-
-/* Will to accept what from signs? Checked before anything is written. */
-static int
-trusts(struct node *to, struct node *from, struct dib_diag *d)
-{
-	uint8_t *cert = NULL;
-	size_t len = 0;
-	int rc;
-
-	if ((rc = cert_node_cert(from, &cert, &len, d)) == 0)
-		rc = cert_check_origin(to->store, cert, len, util_now_ms(),
-		    NULL, d);
-	free(cert);
-	if (rc != 0) {
-		char why[sizeof d->msg];
-
-		snprintf(why, sizeof why, "%s", d->msg);
-		return dib_fail(d, rc == DIB_EDB ? DIB_EDB : DIB_EPERM, "sync",
-		    "%s would refuse the records of %s: %s", to->name,
-		    from->name, why);
-	}
-	return DIB_OK;
-}
 
 int
 demo_seed_sections(struct node *sn, struct node *ml, uint64_t seed,
@@ -281,7 +207,8 @@ demo_seed_sections(struct node *sn, struct node *ml, uint64_t seed,
 		return dib_fail(d, DIB_EINVAL, "partner", "the demo sections "
 		    "are seeded on a node of SN with a partner node of ML "
 		    "(got %s and %s)", sn->nation, ml->nation);
-	if ((rc = trusts(ml, sn, d)) != 0 || (rc = trusts(sn, ml, d)) != 0)
+	if ((rc = demo_trusts(ml, sn, d)) != 0 ||
+	    (rc = demo_trusts(sn, ml, d)) != 0)
 		return rc;
 	if ((rc = ref_sections_load(sn->dir, &secs, d)) != 0)
 		return rc;
@@ -289,8 +216,8 @@ demo_seed_sections(struct node *sn, struct node *ml, uint64_t seed,
 	 * the notices of the raises) then cross both ways by sync. */
 	if ((rc = seed_nation(sn, secs, seed, count, d)) == 0 &&
 	    (rc = seed_nation(ml, secs, seed, count, d)) == 0 &&
-	    (rc = transfer(sn, ml, d)) == 0)
-		rc = transfer(ml, sn, d);
+	    (rc = demo_transfer(sn, ml, d)) == 0)
+		rc = demo_transfer(ml, sn, d);
 	ref_sections_free(secs);
 	return rc;
 }
