@@ -9,17 +9,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sodium.h>
 
-#include "fed/cert.h"
+#include "support/fix.h"
 #include "fed/sync.h"
 #include "log/record.h"
 #include "node/node.h"
@@ -329,82 +326,14 @@ test_transitions(void **state)
 	    DIB_EINVAL);
 }
 
-/* ---- on nodes ---- */
-
-struct fix {
-	char dir[4096];
-	uint8_t sn_pk[32], sn_sk[64];
-	uint8_t ml_pk[32], ml_sk[64];
-	struct node *sn, *ml, *post;
-};
-
 static int
 setup(void **state)
 {
-	const char *base = getenv("DIBOLI_TEST_TMP");
-	struct fix *f = calloc(1, sizeof *f);
-
-	if (f == NULL || sodium_init() < 0)
-		return -1;
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	if (mkdir(base, 0700) != 0 && errno != EEXIST)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/test_patrol.XXXXXX", base);
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	crypto_sign_keypair(f->sn_pk, f->sn_sk);
-	crypto_sign_keypair(f->ml_pk, f->ml_sk);
-	*state = f;
-	return 0;
+	return fix_setup(state, "test_patrol");
 }
 
-static int
-teardown(void **state)
-{
-	struct fix *f = *state;
-	char cmd[4200];
+/* ---- on nodes ---- */
 
-	node_close(f->sn);
-	node_close(f->ml);
-	node_close(f->post);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	sodium_memzero(f->sn_sk, sizeof f->sn_sk);
-	sodium_memzero(f->ml_sk, sizeof f->ml_sk);
-	free(f);
-	return 0;
-}
-
-/* A node of nation, certified, pinning the other nation too. */
-static struct node *
-make_node(struct fix *f, const char *sub, const char *nation)
-{
-	struct dib_diag d;
-	struct node *n = NULL;
-	char path[4200];
-	int sn = strcmp(nation, "SN") == 0;
-
-	snprintf(path, sizeof path, "%s/%s", f->dir, sub);
-	if (node_init(path, nation, sn ? "Zone militaire n°4 (essai)" :
-	    "Région militaire n°4 (essai)", &d) != 0 ||
-	    node_open(path, &n, &d) != 0)
-		fail_msg("node %s: %s", sub, d.msg);
-	if (cert_certify_node(n, nation, sn ? f->sn_sk : f->ml_sk, sn ?
-	    f->sn_pk : f->ml_pk, &d) != 0 ||
-	    cert_pin(n->store, sn ? "ML" : "SN", sn ? f->ml_pk : f->sn_pk, 0,
-	    &d) != 0)
-		fail_msg("certify %s: %s", sub, d.msg);
-	return n;
-}
-
-static void
-nodes(struct fix *f)
-{
-	f->sn = make_node(f, "sn", "SN");
-	f->ml = make_node(f, "ml", "ML");
-}
 
 /*
 ** What from sends to a node of to's nation that holds what "holder"
@@ -437,12 +366,6 @@ send_as(struct node *from, struct node *to, struct node *holder)
 	sync_apply_free(&a);
 	sync_summary_free(&theirs);
 	buf_free(&b);
-}
-
-static void
-send(struct node *from, struct node *to)
-{
-	send_as(from, to, NULL);
 }
 
 static json_t *
@@ -528,7 +451,7 @@ test_create_checks(void **state)
 	struct fix *f = *state;
 	json_t *in;
 
-	nodes(f);
+	fix_nodes(f);
 	in = plan("JP-001");
 	json_object_del(in, "code");
 	create_bad(f->sn, in, "code", DIB_EINVAL);
@@ -593,7 +516,7 @@ test_lifecycle_two_nodes(void **state)
 	json_t *a, *b, *in;
 	char *ja, *jb;
 
-	nodes(f);
+	fix_nodes(f);
 	create_ok(f->sn, plan("JP-001"), id);
 	in = json_pack("{s:s, s:s, s:i}", "unit", "Brigade de gendarmerie de "
 	    "Kidira", "leader", "Adjudant-chef", "strength", 12);
@@ -626,7 +549,7 @@ test_lifecycle_two_nodes(void **state)
 
 	/* ML holds nothing of it until sync. */
 	assert_int_equal(patrol_get(f->ml, id, &a, &d), DIB_ENOTFOUND);
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 	assert_string_equal(status_on(f->ml, id), "proposed");
 	in = json_pack("{s:s, s:s, s:i}", "unit", "Commissariat de police de "
 	    "Diboli", "leader", "Faucon 2", "strength", 8);
@@ -641,7 +564,7 @@ test_lifecycle_two_nodes(void **state)
 	assert_string_equal(d.field, "reason");
 	act_ok(f->ml, id, PATROL_APPROVE, NULL);
 	assert_string_equal(status_on(f->ml, id), "approved");
-	send(f->ml, f->sn);
+	fix_send(f->ml, f->sn);
 	assert_string_equal(status_on(f->sn, id), "approved");
 
 	/* Both nodes say the same. */
@@ -678,12 +601,12 @@ test_lifecycle_two_nodes(void **state)
 	json_decref(a);
 	/* ML still holds the old version and its own approval of it. */
 	assert_string_equal(status_on(f->ml, id), "approved");
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 	assert_string_equal(status_on(f->ml, id), "proposed");
 	act_ok(f->sn, id, PATROL_APPROVE, NULL);
 	act_ok(f->ml, id, PATROL_APPROVE, NULL);
-	send(f->sn, f->ml);
-	send(f->ml, f->sn);
+	fix_send(f->sn, f->ml);
+	fix_send(f->ml, f->sn);
 	assert_string_equal(status_on(f->sn, id), "approved");
 	assert_string_equal(status_on(f->ml, id), "approved");
 
@@ -693,7 +616,7 @@ test_lifecycle_two_nodes(void **state)
 	    DIB_ECONFLICT);
 	json_decref(in);
 	act_ok(f->ml, id, PATROL_START, NULL);
-	send(f->ml, f->sn);
+	fix_send(f->ml, f->sn);
 	assert_string_equal(status_on(f->sn, id), "underway");
 	in = json_pack("{s:s}", "objective", "trop tard");
 	assert_int_equal(patrol_update(f->sn, id, in, NULL, rid, &d),
@@ -720,7 +643,7 @@ test_lifecycle_two_nodes(void **state)
 	assert_int_equal(patrol_add_unit(f->sn, id, in, NULL, rid, &d),
 	    DIB_ECONFLICT);
 	json_decref(in);
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 	a = get_ok(f->sn, id);
 	b = get_ok(f->ml, id);
 	assert_string_equal(json_string_value(json_object_get(b, "status")),
@@ -746,12 +669,12 @@ test_out_of_order(void **state)
 	json_t *p, *in;
 	char *ja, *jb;
 
-	nodes(f);
-	f->post = make_node(f, "post", "SN");
+	fix_nodes(f);
+	f->post = fix_node(f, "post", "SN");
 	create_ok(f->sn, plan("JP-007"), id);
 	act_ok(f->sn, id, PATROL_PROPOSE, NULL);
 	act_ok(f->sn, id, PATROL_APPROVE, NULL);
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 	in = json_pack("{s:s}", "unit", "Détachement RM4");
 	assert_int_equal(patrol_add_unit(f->ml, id, in, NULL, rid, &d), 0);
 	json_decref(in);
@@ -764,8 +687,8 @@ test_out_of_order(void **state)
 	assert_int_equal(json_array_size(json_object_get(p, "patrols")), 0);
 	json_decref(p);
 	/* Then the plan: the same status as everywhere. */
-	send(f->sn, f->post);
-	send(f->ml, f->sn);
+	fix_send(f->sn, f->post);
+	fix_send(f->ml, f->sn);
 	assert_string_equal(status_on(f->post, id), "approved");
 	p = get_ok(f->post, id);
 	ja = json_dumps(p, JSON_SORT_KEYS | JSON_COMPACT);
@@ -788,10 +711,10 @@ test_forgery_and_withdrawal(void **state)
 	json_t *in, *p;
 	char pid[37];
 
-	nodes(f);
+	fix_nodes(f);
 	create_ok(f->sn, plan("JP-003"), id);
 	act_ok(f->sn, id, PATROL_PROPOSE, NULL);
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 	/* ML writes a plan record of its own claiming to replace SN's (not
 	 * through this module): it is not a version of the patrol. */
 	in = plan("JP-FAUX");
@@ -808,7 +731,7 @@ test_forgery_and_withdrawal(void **state)
 	record_clear(&r);
 	json_decref(in);
 	json_decref(p);
-	send(f->ml, f->sn);
+	fix_send(f->ml, f->sn);
 	p = get_ok(f->sn, id);
 	assert_string_equal(json_string_value(json_object_get(p, "code")),
 	    "JP-003");
@@ -863,7 +786,7 @@ test_list(void **state)
 	uint8_t a[16], b[16], c[16];
 	json_t *in, *p;
 
-	nodes(f);
+	fix_nodes(f);
 	create_ok(f->sn, plan("JP-A"), a);
 	in = plan("JP-B");
 	json_object_set_new(in, "window_start", json_string(
@@ -920,7 +843,7 @@ test_list(void **state)
 	util_time_parse("2025-02-20T05:59:59Z", &flt.to, "", NULL);
 	assert_int_equal(count_list(f->sn, &flt), 0);
 	/* ML sees only what is shared with it: not the national JP-C. */
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 	assert_int_equal(count_list(f->ml, NULL), 2);
 }
 
@@ -932,7 +855,7 @@ test_legs_and_debriefs(void **state)
 	struct dib_diag d;
 	json_t *in, *p, *legs;
 
-	nodes(f);
+	fix_nodes(f);
 	create_ok(f->sn, plan("JP-L"), id);
 	in = json_pack("{s:i, s:s, s:s, s:s, s:s}", "seq", 2, "lead_nation",
 	    "SN", "location", "14.40 -12.22", "start", "2025-02-20T12:00:00Z",
@@ -971,7 +894,7 @@ test_legs_and_debriefs(void **state)
 	/* A debrief in the name of another nation is refused. */
 	act_ok(f->sn, id, PATROL_PROPOSE, NULL);
 	act_ok(f->sn, id, PATROL_APPROVE, NULL);
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 	act_ok(f->ml, id, PATROL_APPROVE, NULL);
 	act_ok(f->ml, id, PATROL_START, NULL);
 	in = json_pack("{s:s, s:s}", "text", "RAS", "nation", "SN");
@@ -1006,16 +929,16 @@ main(void)
 		cmocka_unit_test(test_derive_foreign_nations),
 		cmocka_unit_test(test_transitions),
 		cmocka_unit_test_setup_teardown(test_create_checks, setup,
-		    teardown),
+		    fix_teardown),
 		cmocka_unit_test_setup_teardown(test_lifecycle_two_nodes, setup,
-		    teardown),
+		    fix_teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order, setup,
-		    teardown),
+		    fix_teardown),
 		cmocka_unit_test_setup_teardown(test_forgery_and_withdrawal,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		    setup, fix_teardown),
+		cmocka_unit_test_setup_teardown(test_list, setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_legs_and_debriefs, setup,
-		    teardown),
+		    fix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,19 +11,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sodium.h>
 
-#include "fed/cert.h"
-#include "fed/sync.h"
+#include "support/fix.h"
 #include "log/record.h"
 #include "model/model.h"
 #include "node/node.h"
@@ -61,103 +57,14 @@ fixture(const char *name)
 	return path;
 }
 
-/* ---- fixture: two certified nodes ---- */
-
-struct fix {
-	char dir[4096];
-	uint8_t sn_pk[32], sn_sk[64];
-	uint8_t ml_pk[32], ml_sk[64];
-	struct node *sn, *ml;
-};
-
 static int
 setup(void **state)
 {
-	const char *base = getenv("DIBOLI_TEST_TMP");
-	struct fix *f = calloc(1, sizeof *f);
-
-	if (f == NULL || sodium_init() < 0)
-		return -1;
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	if (mkdir(base, 0700) != 0 && errno != EEXIST)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/test_patrol_track.XXXXXX", base);
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	crypto_sign_keypair(f->sn_pk, f->sn_sk);
-	crypto_sign_keypair(f->ml_pk, f->ml_sk);
-	*state = f;
-	return 0;
+	return fix_setup(state, "test_patrol_track");
 }
 
-static int
-teardown(void **state)
-{
-	struct fix *f = *state;
-	char cmd[4200];
+/* ---- fixture: two certified nodes ---- */
 
-	node_close(f->sn);
-	node_close(f->ml);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	sodium_memzero(f->sn_sk, sizeof f->sn_sk);
-	sodium_memzero(f->ml_sk, sizeof f->ml_sk);
-	free(f);
-	return 0;
-}
-
-static struct node *
-make_node(struct fix *f, const char *sub, const char *nation)
-{
-	struct dib_diag d;
-	struct node *n = NULL;
-	char path[4200];
-	int sn = strcmp(nation, "SN") == 0;
-
-	snprintf(path, sizeof path, "%s/%s", f->dir, sub);
-	if (node_init(path, nation, sn ? "Zone militaire n°4 (essai)" :
-	    "Région militaire n°4 (essai)", &d) != 0 ||
-	    node_open(path, &n, &d) != 0)
-		fail_msg("node %s: %s", sub, d.msg);
-	if (cert_certify_node(n, nation, sn ? f->sn_sk : f->ml_sk, sn ?
-	    f->sn_pk : f->ml_pk, &d) != 0 ||
-	    cert_pin(n->store, sn ? "ML" : "SN", sn ? f->ml_pk : f->sn_pk, 0,
-	    &d) != 0)
-		fail_msg("certify %s: %s", sub, d.msg);
-	return n;
-}
-
-/* What from holds for to's nation, applied to to in one transaction. */
-static void
-send(struct node *from, struct node *to)
-{
-	struct sync_summary theirs;
-	struct sync_sink o = {sync_buf_write, NULL};
-	struct sync_sent sent;
-	struct sync_apply a;
-	struct dib_diag d;
-	struct buf b;
-
-	memset(&theirs, 0, sizeof theirs);
-	buf_init(&b, 256 << 20);
-	o.arg = &b;
-	if (sync_summary_make(to->store, from->nation, &theirs, &d) != 0 ||
-	    sync_put_version(&o, &d) != 0 ||
-	    sync_put_blocks(from->store, to->nation, &theirs, 0, &o, &sent,
-	    &d) != 0 || sync_put_end(&o, &d) != 0)
-		fail_msg("payload: %s", d.msg);
-	sync_apply_init(&a, to);
-	a.strict = 1;
-	if (store_begin(to->store, &d) != 0 ||
-	    sync_apply_feed(&a, b.p, b.len, &d) != 0 ||
-	    sync_apply_finish(&a, &d) != 0 || store_commit(to->store, &d) != 0)
-		fail_msg("apply to %s: %s: %s", to->name, d.field, d.msg);
-	sync_apply_free(&a);
-	sync_summary_free(&theirs);
-	buf_free(&b);
-}
 
 /* A joint patrol along the Falémé south of Kidira. */
 static json_t *
@@ -189,18 +96,18 @@ underway(struct fix *f, const char *type, uint8_t id[16])
 	struct dib_diag d;
 	json_t *in = plan("JP-301", type);
 
-	f->sn = make_node(f, "sn", "SN");
-	f->ml = make_node(f, "ml", "ML");
+	f->sn = fix_node(f, "sn", "SN");
+	f->ml = fix_node(f, "ml", "ML");
 	if (patrol_create(f->sn, in, NULL, id, &d) != 0)
 		fail_msg("create: %s", d.msg);
 	json_decref(in);
 	act_ok(f->sn, id, PATROL_PROPOSE);
 	act_ok(f->sn, id, PATROL_APPROVE);
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 	act_ok(f->ml, id, PATROL_APPROVE);
-	send(f->ml, f->sn);
+	fix_send(f->ml, f->sn);
 	act_ok(f->sn, id, PATROL_START);
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 }
 
 static void
@@ -422,7 +329,7 @@ test_who_and_when(void **state)
 	json_t *p;
 	int64_t before;
 
-	f->sn = make_node(f, "sn", "SN");
+	f->sn = fix_node(f, "sn", "SN");
 	p = plan("JP-302", "foot");
 	assert_int_equal(patrol_create(f->sn, p, NULL, id, &d), 0);
 	json_decref(p);
@@ -445,7 +352,7 @@ test_who_and_when(void **state)
 	id[15] ^= 1;
 	track_free(&tr);
 	/* A national patrol of ML: SN takes no part (403). */
-	f->ml = make_node(f, "ml", "ML");
+	f->ml = fix_node(f, "ml", "ML");
 	p = plan("JP-303", "foot");
 	json_object_set_new(p, "nations", json_pack("[s]", "ML"));
 	json_object_set_new(p, "audience", json_string("ML,SN"));
@@ -456,7 +363,7 @@ test_who_and_when(void **state)
 		act_ok(f->ml, mid, PATROL_PROPOSE);
 		act_ok(f->ml, mid, PATROL_APPROVE);
 		act_ok(f->ml, mid, PATROL_START);
-		send(f->ml, f->sn);
+		fix_send(f->ml, f->sn);
 		gpx_track("kidira_foot_1_1.gpx", &tr);
 		assert_int_equal(patrol_add_track(f->sn, mid, &tr, &in, &b, &d),
 		    DIB_EPERM);
@@ -467,9 +374,9 @@ test_who_and_when(void **state)
 	/* Bad points: out of range, nothing written. */
 	act_ok(f->sn, id, PATROL_PROPOSE);
 	act_ok(f->sn, id, PATROL_APPROVE);
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 	act_ok(f->ml, id, PATROL_APPROVE);
-	send(f->ml, f->sn);
+	fix_send(f->ml, f->sn);
 	act_ok(f->sn, id, PATROL_START);
 	before = entries(f->sn);
 	walk(&tr, 10, -12.2, 14.4, 1.3, 0, 0);
@@ -625,7 +532,7 @@ test_summary_two_nodes(void **state)
 	add_ok(f->sn, id, &tr, PATROL_SOURCE_GPX, &b);
 	patrol_track_batch_free(&b);
 	track_free(&tr);
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 	gpx_track("faleme_pirogue_1_0.gpx", &tr);
 	add_ok(f->ml, id, &tr, PATROL_SOURCE_GPX, &b);
 	patrol_track_batch_free(&b);
@@ -648,12 +555,12 @@ test_summary_two_nodes(void **state)
 	in = json_pack("{s:s}", "text", "Relève au gué, RAS.");
 	assert_int_equal(patrol_add_debrief(f->ml, id, in, NULL, rid, &d), 0);
 	json_decref(in);
-	send(f->ml, f->sn);
+	fix_send(f->ml, f->sn);
 	act_ok(f->sn, id, PATROL_COMPLETE);
 	in = json_pack("{s:s}", "text", "Itinéraire parcouru ; dragues vues.");
 	assert_int_equal(patrol_add_debrief(f->sn, id, in, NULL, rid, &d), 0);
 	json_decref(in);
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 
 	/* The same document on both nodes. */
 	a = summary_text(f->sn, id, &s);
@@ -765,7 +672,7 @@ test_area_and_buffer(void **state)
 	uint8_t id[16];
 	json_t *in, *s, *x;
 
-	f->sn = make_node(f, "sn", "SN");
+	f->sn = fix_node(f, "sn", "SN");
 	/* A national patrol over an area around Kidira. */
 	in = plan("JP-304", "vehicle");
 	json_object_set_new(in, "nations", json_pack("[s]", "SN"));
@@ -806,7 +713,7 @@ test_rules_file(void **state)
 	char path[4300];
 	FILE *fp;
 
-	f->sn = make_node(f, "sn", "SN");
+	f->sn = fix_node(f, "sn", "SN");
 	assert_int_equal(patrol_track_rules(f->sn->dir, "boat", &r, &d), 0);
 	assert_true(r.max_speed_ms == 15);
 	snprintf(path, sizeof path, "%s/" PATROL_TRACK_RULES, f->sn->dir);
@@ -843,14 +750,14 @@ main(void)
 		cmocka_unit_test(test_search_option),
 		cmocka_unit_test(test_geojson_in),
 		cmocka_unit_test_setup_teardown(test_who_and_when, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_pieces, setup, teardown),
+		    fix_teardown),
+		cmocka_unit_test_setup_teardown(test_pieces, setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_summary_two_nodes, setup,
-		    teardown),
+		    fix_teardown),
 		cmocka_unit_test_setup_teardown(test_area_and_buffer, setup,
-		    teardown),
+		    fix_teardown),
 		cmocka_unit_test_setup_teardown(test_rules_file, setup,
-		    teardown),
+		    fix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,16 +18,13 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sodium.h>
 
-#include "fed/cert.h"
-#include "fed/sync.h"
+#include "support/fix.h"
 #include "geo/reference.h"
 #include "log/record.h"
 #include "node/node.h"
 #include "patrol/section.h"
 #include "store/store.h"
-#include "util/buf.h"
 #include "util/util.h"
 
 #define DAY_MS 86400000LL
@@ -168,111 +164,14 @@ test_notifies(void **state)
 	assert_false(section_notifies(SECTION_LOW, SECTION_LEVEL_COUNT));
 }
 
-/* ---- on nodes ---- */
-
-struct fix {
-	char dir[4096];
-	uint8_t sn_pk[32], sn_sk[64];
-	uint8_t ml_pk[32], ml_sk[64];
-	struct node *sn, *ml;
-};
-
 static int
 setup(void **state)
 {
-	const char *base = getenv("DIBOLI_TEST_TMP");
-	struct fix *f = calloc(1, sizeof *f);
-
-	if (f == NULL || sodium_init() < 0)
-		return -1;
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	if (mkdir(base, 0700) != 0 && errno != EEXIST)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/test_section.XXXXXX", base);
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	crypto_sign_keypair(f->sn_pk, f->sn_sk);
-	crypto_sign_keypair(f->ml_pk, f->ml_sk);
-	*state = f;
-	return 0;
+	return fix_setup(state, "test_section");
 }
 
-static int
-teardown(void **state)
-{
-	struct fix *f = *state;
-	char cmd[4200];
+/* ---- on nodes ---- */
 
-	node_close(f->sn);
-	node_close(f->ml);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	sodium_memzero(f->sn_sk, sizeof f->sn_sk);
-	sodium_memzero(f->ml_sk, sizeof f->ml_sk);
-	free(f);
-	return 0;
-}
-
-/* A node of nation, certified, pinning the other nation too. */
-static struct node *
-make_node(struct fix *f, const char *sub, const char *nation)
-{
-	struct dib_diag d;
-	struct node *n = NULL;
-	char path[4200];
-	int sn = strcmp(nation, "SN") == 0;
-
-	snprintf(path, sizeof path, "%s/%s", f->dir, sub);
-	if (node_init(path, nation, sn ? "Zone militaire n°4 (essai)" :
-	    "Région militaire n°4 (essai)", &d) != 0 ||
-	    node_open(path, &n, &d) != 0)
-		fail_msg("node %s: %s", sub, d.msg);
-	if (cert_certify_node(n, nation, sn ? f->sn_sk : f->ml_sk, sn ?
-	    f->sn_pk : f->ml_pk, &d) != 0 ||
-	    cert_pin(n->store, sn ? "ML" : "SN", sn ? f->ml_pk : f->sn_pk, 0,
-	    &d) != 0)
-		fail_msg("certify %s: %s", sub, d.msg);
-	return n;
-}
-
-static void
-nodes(struct fix *f)
-{
-	f->sn = make_node(f, "sn", "SN");
-	f->ml = make_node(f, "ml", "ML");
-}
-
-/* What from holds for to's nation, applied to to in one transaction. */
-static void
-send(struct node *from, struct node *to)
-{
-	struct sync_summary theirs;
-	struct sync_sink o = {sync_buf_write, NULL};
-	struct sync_sent sent;
-	struct sync_apply a;
-	struct dib_diag d;
-	struct buf b;
-
-	memset(&theirs, 0, sizeof theirs);
-	buf_init(&b, 64 << 20);
-	o.arg = &b;
-	if (sync_summary_make(to->store, from->nation, &theirs, &d) != 0 ||
-	    sync_put_version(&o, &d) != 0 ||
-	    sync_put_blocks(from->store, to->nation, &theirs, 0, &o, &sent,
-	    &d) != 0 || sync_put_end(&o, &d) != 0)
-		fail_msg("payload: %s", d.msg);
-	sync_apply_init(&a, to);
-	a.strict = 1;
-	if (store_begin(to->store, &d) != 0 ||
-	    sync_apply_feed(&a, b.p, b.len, &d) != 0 ||
-	    sync_apply_finish(&a, &d) != 0 || store_commit(to->store, &d) != 0)
-		fail_msg("apply to %s: %s: %s", to->name, d.field, d.msg);
-	sync_apply_free(&a);
-	sync_summary_free(&theirs);
-	buf_free(&b);
-}
 
 static int64_t
 ms(const char *t)
@@ -345,7 +244,7 @@ test_set_checks(void **state)
 	struct dib_diag d;
 	json_t *in;
 
-	nodes(f);
+	fix_nodes(f);
 	set_bad(f->sn, "SEC-99", "high", "x", NULL, DIB_ENOTFOUND, "section");
 	set_bad(f->sn, "", "high", "x", NULL, DIB_ENOTFOUND, "section");
 	set_bad(f->sn, "SEC-02", NULL, "x", NULL, DIB_EINVAL, "level");
@@ -418,7 +317,7 @@ test_raises_notify(void **state)
 	json_t *a;
 	const char *msg;
 
-	nodes(f);
+	fix_nodes(f);
 	/* No level yet: medium is a raise, one notice to ML. */
 	set_ok(f->sn, "SEC-02", "medium", NULL, NULL, &r);
 	assert_int_equal(r.previous, -1);
@@ -521,7 +420,7 @@ test_out_of_order_and_sync(void **state)
 	json_t *l, *in, *a, *b, *notes;
 	char *ja, *jb;
 
-	nodes(f);
+	fix_nodes(f);
 	/* Written out of order (a late report): the latest observed wins. */
 	memset(&o, 0, sizeof o);
 	o.at = ms("2025-03-03T00:00:00Z");
@@ -557,7 +456,7 @@ test_out_of_order_and_sync(void **state)
 	l = levels(f->ml, "SEC-02", &q);
 	assert_true(json_is_null(json_object_get(l, "SN")));
 	json_decref(l);
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 	l = levels(f->ml, "SEC-02", &q);
 	assert_string_equal(side_level(l, "SN"), "high");
 	json_decref(l);
@@ -596,7 +495,7 @@ test_out_of_order_and_sync(void **state)
 	assert_int_equal(node_append(f->ml, &rec, 1, &d), 0);
 	record_clear(&rec);
 	json_decref(in);
-	send(f->ml, f->sn);
+	fix_send(f->ml, f->sn);
 	l = levels(f->sn, "SEC-02", &q);
 	assert_string_equal(side_level(l, "SN"), "high");
 	assert_string_equal(side_level(l, "ML"), "low");
@@ -608,7 +507,7 @@ test_out_of_order_and_sync(void **state)
 	json_decref(l);
 	/* Both nodes hold the same records: the same board, the same
 	 * history, to the byte. */
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 	assert_int_equal(section_board(f->sn, &q, &a, &d), 0);
 	assert_int_equal(section_board(f->ml, &q, &b, &d), 0);
 	ja = json_dumps(a, JSON_SORT_KEYS | JSON_COMPACT);
@@ -738,7 +637,7 @@ test_incidents(void **state)
 	char txt[37], *ja, *jb;
 	long k;
 
-	nodes(f);
+	fix_nodes(f);
 	assert_int_equal(ref_sections_load(f->sn->dir, &s, &d), 0);
 	for (k = 0; k < (long)s->n && strcmp(s->v[k].id, "SEC-02"); k++)
 		;
@@ -802,7 +701,7 @@ test_incidents(void **state)
 	assert_int_equal(json_integer_value(json_object_get(inc, "count")), 0);
 	json_decref(inc);
 	/* The same records on ML's node: the same counts. */
-	send(f->sn, f->ml);
+	fix_send(f->sn, f->ml);
 	{
 		struct section_query q;
 
@@ -830,7 +729,7 @@ test_bad_query(void **state)
 	struct dib_diag d;
 	json_t *b = NULL;
 
-	nodes(f);
+	fix_nodes(f);
 	memset(&q, 0, sizeof q);
 	q.has_buffer = 1;
 	q.buffer_m = -1;
@@ -881,15 +780,15 @@ main(void)
 		cmocka_unit_test(test_current_any_order),
 		cmocka_unit_test(test_notifies),
 		cmocka_unit_test_setup_teardown(test_set_checks, setup,
-		    teardown),
+		    fix_teardown),
 		cmocka_unit_test_setup_teardown(test_raises_notify, setup,
-		    teardown),
+		    fix_teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_and_sync,
-		    setup, teardown),
+		    setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_incidents, setup,
-		    teardown),
+		    fix_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_query, setup,
-		    teardown),
+		    fix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
