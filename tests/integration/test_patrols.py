@@ -19,30 +19,18 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(__file__))
 from dib import *  # noqa: E402,F403
 from server import Api, Server, add_user, create_token  # noqa: E402
+from pair import Pair, check_error, show  # noqa: E402
 
-API = "/api/v1"
-SN_NAME = "Zone militaire n°4 — PC Tambacounda"
-ML_NAME = "Région militaire n°4 — PC Kayes"
+from pair import API, ML_NAME, SN_NAME  # noqa: E402
+
+# The users of each node (login = role).
+ROLES = {"SN": ("reporter", "analyst", "commander", "admin"),
+         "ML": ("reporter", "commander")}
 # Along the Falémé from Kidira south (the Senegalese bank).
 ROUTE = {"type": "LineString",
          "coordinates": [[-12.247, 14.499], [-12.232, 14.434],
                          [-12.128, 14.325], [-12.046, 14.266],
                          [-12.017, 14.104]]}
-
-
-def show(r):
-    return f"{r.status_code} {r.text[:600]!r}"
-
-
-def check_error(r, status, code=None, field=None):
-    assert r.status_code == status, f"want {status}, got {show(r)}"
-    e = r.json().get("error")
-    assert isinstance(e, dict) and e.get("message"), show(r)
-    if code is not None:
-        assert e["code"] == code, show(r)
-    if field is not None:
-        assert e["field"] == field, show(r)
-    return e
 
 
 def plan(code="JP-101", **kw):
@@ -53,60 +41,6 @@ def plan(code="JP-101", **kw):
          "nations": ["SN", "ML"], "geometry": ROUTE}
     p.update(kw)
     return p
-
-
-class Pair:
-    """SN and ML nodes, certified by their nation keys, each pinning the
-    other's; users on both; ML's server reachable from SN (peer ML with
-    a URL), SN known to ML without URL (SN calls in)."""
-
-    def __init__(self, tmp):
-        self.tmp = tmp
-        self.sns = self.mls = None
-        try:
-            self.setup()
-        except BaseException:
-            self.close()
-            raise
-
-    def setup(self):
-        t = self.tmp
-        for nat in ("sn", "ml"):
-            ok("nation", "keygen", "--nation", nat.upper(), "--out",
-               os.path.join(t, nat))
-        self.sn = os.path.join(t, "sn-node")
-        self.ml = os.path.join(t, "ml-node")
-        ok("init", "--dir", self.sn, "--nation", "SN", "--name", SN_NAME,
-           "--nation-key", os.path.join(t, "sn.key"))
-        ok("init", "--dir", self.ml, "--nation", "ML", "--name", ML_NAME,
-           "--nation-key", os.path.join(t, "ml.key"))
-        ok("peer", "add", "--dir", self.ml, "--name", "SN-ZM4", "--nation",
-           "SN", "--nation-pub", os.path.join(t, "sn.pub"))
-        self.tok = {}
-        for d, nat, roles in ((self.sn, "SN", ("reporter", "analyst",
-                                                "commander", "admin")),
-                              (self.ml, "ML", ("reporter", "commander"))):
-            for role in roles:
-                add_user(d, role, role)
-                self.tok[(nat, role)] = create_token(d, role)
-        self.mls = Server(self.ml).start()
-        self.sns = Server(self.sn).start()
-        ok("peer", "add", "--dir", self.sn, "--name", "ML-RM4", "--nation",
-           "ML", "--nation-pub", os.path.join(t, "ml.pub"), "--url",
-           self.mls.url)
-
-    def api(self, nat, role):
-        return Api((self.sns if nat == "SN" else self.mls).url,
-                   token=self.tok[(nat, role)])
-
-    def sync(self):
-        """SN pulls from and pushes to ML (the CLI, like an operator)."""
-        return ok("sync", "--dir", self.sn, "--peer", "ML-RM4")
-
-    def close(self):
-        for s in (self.sns, self.mls):
-            if s is not None:
-                s.kill()
 
 
 def post_ok(api, path, body=None, status=201):
@@ -127,7 +61,7 @@ def cli_show(d, pid):
 
 def test_joint_lifecycle():
     with TempDir() as tmp:
-        f = Pair(tmp)
+        f = Pair(tmp, ROLES)
         try:
             sn_cmd = f.api("SN", "commander")
             sn_rep = f.api("SN", "reporter")
@@ -343,7 +277,7 @@ def test_joint_lifecycle():
 
 def test_reject_then_amend():
     with TempDir() as tmp:
-        f = Pair(tmp)
+        f = Pair(tmp, ROLES)
         try:
             sn_cmd = f.api("SN", "commander")
             ml_cmd = f.api("ML", "commander")
@@ -527,7 +461,7 @@ def test_generic_routes_cannot_forge_decisions():
     commander role and the transition checks: they refuse every patrol
     category, and the patrol stays proposed."""
     with TempDir() as tmp:
-        f = Pair(tmp)
+        f = Pair(tmp, ROLES)
         try:
             sn_cmd = f.api("SN", "commander")
             rep = f.api("SN", "reporter")
@@ -606,7 +540,7 @@ def test_tracks_two_nodes():
     writes nothing; the debrief is the same document on both nodes, its
     distance the fixtures' geodesic lengths."""
     with TempDir() as tmp:
-        f = Pair(tmp)
+        f = Pair(tmp, ROLES)
         try:
             add_user(f.sn, "viewer", "viewer")
             f.tok[("SN", "viewer")] = create_token(f.sn, "viewer")

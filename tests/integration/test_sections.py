@@ -16,83 +16,19 @@ import uuid
 sys.path.insert(0, os.path.dirname(__file__))
 from dib import *  # noqa: E402,F403
 from server import Api, Server, add_user, create_token  # noqa: E402
+from pair import Pair, check_error, show  # noqa: E402
 
-API = "/api/v1"
-SN_NAME = "Zone militaire n°4 — PC Tambacounda"
-ML_NAME = "Région militaire n°4 — PC Kayes"
+from pair import API, ML_NAME, SN_NAME  # noqa: E402
+
+# The users of each node (login = role).
+ROLES = {"SN": ("viewer", "reporter", "commander"),
+         "ML": ("viewer", "commander")}
 # Near the Kidira–Diboli bridge, on the Senegalese bank.
 KIDIRA = [-12.214, 14.462]
 
 
-def show(r):
-    return f"{r.status_code} {r.text[:600]!r}"
-
-
-def check_error(r, status, code=None, field=None):
-    assert r.status_code == status, f"want {status}, got {show(r)}"
-    e = r.json().get("error")
-    assert isinstance(e, dict) and e.get("message"), show(r)
-    if code is not None:
-        assert e["code"] == code, show(r)
-    if field is not None:
-        assert e["field"] == field, show(r)
-    return e
-
-
 def iso(dt):
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class Pair:
-    """SN and ML nodes, certified by their nation keys, each pinning the
-    other's; ML's server reachable from SN (peer with a URL)."""
-
-    def __init__(self, tmp):
-        self.tmp = tmp
-        self.sns = self.mls = None
-        try:
-            self.setup()
-        except BaseException:
-            self.close()
-            raise
-
-    def setup(self):
-        t = self.tmp
-        for nat in ("sn", "ml"):
-            ok("nation", "keygen", "--nation", nat.upper(), "--out",
-               os.path.join(t, nat))
-        self.sn = os.path.join(t, "sn-node")
-        self.ml = os.path.join(t, "ml-node")
-        ok("init", "--dir", self.sn, "--nation", "SN", "--name", SN_NAME,
-           "--nation-key", os.path.join(t, "sn.key"))
-        ok("init", "--dir", self.ml, "--nation", "ML", "--name", ML_NAME,
-           "--nation-key", os.path.join(t, "ml.key"))
-        ok("peer", "add", "--dir", self.ml, "--name", "SN-ZM4", "--nation",
-           "SN", "--nation-pub", os.path.join(t, "sn.pub"))
-        self.tok = {}
-        for d, nat, roles in ((self.sn, "SN", ("viewer", "reporter",
-                                                "commander")),
-                              (self.ml, "ML", ("viewer", "commander"))):
-            for role in roles:
-                add_user(d, role, role)
-                self.tok[(nat, role)] = create_token(d, role)
-        self.mls = Server(self.ml).start()
-        self.sns = Server(self.sn).start()
-        ok("peer", "add", "--dir", self.sn, "--name", "ML-RM4", "--nation",
-           "ML", "--nation-pub", os.path.join(t, "ml.pub"), "--url",
-           self.mls.url)
-
-    def api(self, nat, role):
-        return Api((self.sns if nat == "SN" else self.mls).url,
-                   token=self.tok[(nat, role)])
-
-    def sync(self):
-        return ok("sync", "--dir", self.sn, "--peer", "ML-RM4")
-
-    def close(self):
-        for s in (self.sns, self.mls):
-            if s is not None:
-                s.kill()
 
 
 def board(api, query=""):
@@ -117,7 +53,7 @@ def set_level(api, sid, level, reason, status=201, **kw):
 
 def test_raise_crosses_to_partner():
     with TempDir() as tmp:
-        f = Pair(tmp)
+        f = Pair(tmp, ROLES)
         try:
             sn_cmd = f.api("SN", "commander")
             sn_rep = f.api("SN", "reporter")
