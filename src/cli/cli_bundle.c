@@ -126,12 +126,9 @@ cmd_export(struct node *n, const struct args *a)
 	int64_t budget = 0;
 	char nation[3], enation[3];
 
-	if (strlen(a->nation) != 2 || !util_nation_valid(a->nation))
+	if (util_nation_norm(a->nation, nation) != 0)
 		return cli_usage_error("--for must be a nation code (ISO "
 		    "3166-1 alpha-2, e.g. ML), got \"%s\"", a->nation);
-	nation[0] = a->nation[0] & ~0x20;
-	nation[1] = a->nation[1] & ~0x20;
-	nation[2] = '\0';
 	if (a->budget != NULL && cli_parse_bytes(a->budget, SYNC_BUDGET_MIN,
 	    INT64_MAX / 2, &budget) != 0)
 		return cli_usage_error("--budget must be a byte count of at "

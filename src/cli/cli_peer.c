@@ -93,11 +93,7 @@ cmd_add(struct node *n, const struct args *a)
 	memset(&j, 0, sizeof j);
 	j.a = a;
 	snprintf(target, sizeof target, "peer:%.64s", a->name);
-	if (strlen(a->nation) == 2) {
-		j.nation[0] = (char)(a->nation[0] & ~0x20);
-		j.nation[1] = (char)(a->nation[1] & ~0x20);
-	}
-	if (!util_nation_valid(j.nation)) {
+	if (util_nation_norm(a->nation, j.nation) != 0) {
 		dib_fail(&d, DIB_EINVAL, "nation", "unknown nation \"%.20s\" "
 		    "(ISO 3166-1 alpha-2, e.g. SN, ML, MR, GN)", a->nation);
 		goto fail;

@@ -174,12 +174,9 @@ cmd_summary(struct node *n, const struct args *a)
 	FILE *f;
 	int rc = 0;
 
-	if (strlen(a->nation) != 2 || !util_nation_valid(a->nation))
+	if (util_nation_norm(a->nation, nation) != 0)
 		return cli_usage_error("--for must be a nation code (ISO "
 		    "3166-1 alpha-2, e.g. ML), got \"%s\"", a->nation);
-	nation[0] = a->nation[0] & ~0x20;
-	nation[1] = a->nation[1] & ~0x20;
-	nation[2] = '\0';
 	buf_init(&b, BUNDLE_SUMMARY_MAX);
 	if (bundle_summary_to(n->store, nation, &b, &logs, &d) != 0) {
 		buf_free(&b);

@@ -141,58 +141,6 @@ struct bundle_reader {
 	uint64_t payload_len;           /* from the verified trailer */
 };
 
-static uint8_t *
-put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-	return p + 2;
-}
-
-static uint8_t *
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-	return p + 4;
-}
-
-static uint8_t *
-put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-	return p + 8;
-}
-
-static unsigned
-get16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* Two upper-case letters naming a known nation. */
 static int
 nation_ok(const uint8_t *p, char out[3])
@@ -304,14 +252,14 @@ emit_chunk(struct bundle_writer *w, int final, struct dib_diag *d)
 		/* An empty chunk would read as the end marker. */
 		if (w->zlen == 0)
 			return DIB_OK;
-		put32(w->cbuf, (uint32_t)w->zlen);
+		util_put_be32(w->cbuf, (uint32_t)w->zlen);
 		memcpy(w->cbuf + 4, w->zbuf, w->zlen);
 		clen = w->zlen;
 	} else {
 		crypto_secretstream_xchacha20poly1305_push(&w->ss, w->cbuf + 4,
 		    &clen, w->zbuf, w->zlen, w->first ? w->hdr : NULL,
 		    w->first ? w->hlen : 0, final ? TAG_FINAL : TAG_MESSAGE);
-		put32(w->cbuf, (uint32_t)clen);
+		util_put_be32(w->cbuf, (uint32_t)clen);
 	}
 	if ((rc = out_put(w, w->cbuf, 4 + (size_t)clen, d)) != 0)
 		return rc;
@@ -382,17 +330,17 @@ writer_header(struct bundle_writer *w, const struct bundle_meta *meta,
 	p += 4;
 	*p++ = BUNDLE_VERSION;
 	*p++ = nation_pk ? FLAG_ENCRYPTED : 0;
-	p = put16(p, (unsigned)hlen);
-	p = put64(p, (uint64_t)meta->created);
+	p = util_put_be16(p, (uint16_t)hlen);
+	p = util_put_be64(p, (uint64_t)meta->created);
 	memcpy(p, meta->from_nation, 2);
 	memcpy(p + 2, meta->for_nation, 2);
 	p += 4;
 	*p++ = meta->kind;
-	p = put32(p, meta->dict_id);
-	p = put64(p, w->max);
+	p = util_put_be32(p, meta->dict_id);
+	p = util_put_be64(p, w->max);
 	memcpy(p, meta->sender_pk, 32);
 	p += 32;
-	p = put16(p, (unsigned)meta->cert_len);
+	p = util_put_be16(p, (uint16_t)meta->cert_len);
 	if (meta->cert_len > 0)
 		memcpy(p, meta->cert, meta->cert_len);
 	p += meta->cert_len;
@@ -593,8 +541,8 @@ bundle_writer_close(struct bundle_writer *w, struct dib_diag *d)
 	}
 	if ((rc = emit_chunk(w, 1, d)) != 0)
 		goto out;
-	put32(trailer, 0);
-	put64(trailer + 4, w->total);
+	util_put_be32(trailer, 0);
+	util_put_be64(trailer + 4, w->total);
 	if ((rc = out_put(w, trailer, sizeof trailer, d)) != 0)
 		goto out;
 	crypto_generichash_final(&w->hs, digest, DIGEST_LEN);
@@ -710,7 +658,7 @@ parse_header(struct bundle_reader *r, struct dib_diag *d)
 		return dib_fail(d, DIB_EINVAL, "bundle.header",
 		    "unknown flags 0x%02x", p[5]);
 	enc = p[5] & FLAG_ENCRYPTED;
-	hlen = get16(p + 6);
+	hlen = util_get_be16(p + 6);
 	need = FIXED_LEN + (enc ? ENC_LEN : 0);
 	if (hlen < need || hlen > need + BUNDLE_CERT_MAX)
 		return dib_fail(d, DIB_EINVAL, "bundle.header", "header length "
@@ -724,7 +672,7 @@ parse_header(struct bundle_reader *r, struct dib_diag *d)
 		return rc;
 	r->hlen = hlen;
 	m->encrypted = enc;
-	m->created = (int64_t)get64(p + 8);
+	m->created = (int64_t)util_get_be64(p + 8);
 	if (!nation_ok(p + 16, m->from_nation))
 		return dib_fail(d, DIB_EINVAL, "bundle.header",
 		    "sender nation is not an ISO 3166-1 alpha-2 code");
@@ -732,15 +680,15 @@ parse_header(struct bundle_reader *r, struct dib_diag *d)
 		return dib_fail(d, DIB_EINVAL, "bundle.header",
 		    "recipient nation is not an ISO 3166-1 alpha-2 code");
 	m->kind = p[20];
-	m->dict_id = get32(p + 21);
-	m->max_payload = get64(p + 25);
+	m->dict_id = util_get_be32(p + 21);
+	m->max_payload = util_get_be64(p + 25);
 	if (m->max_payload == 0 || m->max_payload > BUNDLE_MAX_PAYLOAD)
 		return dib_fail(d, DIB_EINVAL, "bundle.header", "payload limit "
 		    "%llu out of range (1 to %llu)",
 		    (unsigned long long)m->max_payload,
 		    (unsigned long long)BUNDLE_MAX_PAYLOAD);
 	memcpy(m->sender_pk, p + 33, 32);
-	clen = get16(p + 65);
+	clen = util_get_be16(p + 65);
 	if (clen > BUNDLE_CERT_MAX || hlen != need + clen)
 		return dib_fail(d, DIB_EINVAL, "bundle.header", "certificate "
 		    "length %zu does not fit the header length %zu", clen,
@@ -872,7 +820,7 @@ bundle_verify(struct bundle_reader *r, struct dib_diag *d)
 
 		if ((rc = src_read(r, off, b, 4, d)) != 0)
 			goto out;
-		len = get32(b);
+		len = util_get_be32(b);
 		if (off == term || len == 0) {
 			if (off != term || len != 0) {
 				rc = dib_fail(d, DIB_EINVAL, "bundle.chunks",
@@ -894,7 +842,7 @@ bundle_verify(struct bundle_reader *r, struct dib_diag *d)
 	}
 	if ((rc = src_read(r, term + 4, b, 8, d)) != 0)
 		goto out;
-	plen = get64(b);
+	plen = util_get_be64(b);
 	if (plen > r->meta.max_payload) {
 		rc = dib_fail(d, DIB_EINVAL, "bundle.trailer", "payload of "
 		    "%llu bytes, over the header's limit of %llu",
@@ -1066,7 +1014,7 @@ bundle_read(struct bundle_reader *r, const uint8_t *nation_sk,
 		if ((rc = src_read(r, off, b, 4, d)) != 0)
 			goto out;
 		crypto_generichash_update(&hs, b, 4);
-		len = get32(b);
+		len = util_get_be32(b);
 		if (off == term || len == 0) {
 			if (off != term || len != 0) {
 				rc = dib_fail(d, DIB_ETAMPER, "bundle",

@@ -45,27 +45,6 @@ _Static_assert(CERT_NAME_MAX == NODE_NAME_MAX * 4,
 
 static const uint8_t magic[4] = {'D', 'I', 'B', 'C'};
 
-static void
-put64(uint8_t *p, int64_t sv)
-{
-	uint64_t v = (uint64_t)sv;
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		*p++ = (uint8_t)(v >> (8 * i));
-}
-
-static int64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return (int64_t)v;
-}
-
 char *
 cert_fingerprint(const uint8_t pk[32], char out[CERT_FP_LEN + 1])
 {
@@ -80,19 +59,13 @@ static int
 norm_nation(const char *in, char out[3], const char *field,
     struct dib_diag *d)
 {
-	out[0] = '\0';
+	if (util_nation_norm(in, out) == 0)
+		return DIB_OK;
 	if (in == NULL || strlen(in) != 2)
 		return dib_fail(d, DIB_EINVAL, field, "must be an ISO 3166-1 "
 		    "alpha-2 code like SN or ML, got \"%.20s\"", in ? in : "");
-	out[0] = (char)(in[0] & ~0x20);
-	out[1] = (char)(in[1] & ~0x20);
-	out[2] = '\0';
-	if (!util_nation_valid(out)) {
-		out[0] = '\0';
-		return dib_fail(d, DIB_EINVAL, field, "unknown nation \"%s\" "
-		    "(ISO 3166-1 alpha-2, e.g. SN, ML, MR, GN)", in);
-	}
-	return DIB_OK;
+	return dib_fail(d, DIB_EINVAL, field, "unknown nation \"%s\" "
+	    "(ISO 3166-1 alpha-2, e.g. SN, ML, MR, GN)", in);
 }
 
 /* A node name as a certificate carries it: what node_init accepts. */
@@ -363,8 +336,8 @@ cert_make(const uint8_t nation_sk[64], const char *nation,
 	b[OFF_VERSION] = CERT_VERSION;
 	memcpy(b + OFF_NATION, nat, 2);
 	memcpy(b + OFF_NODE, node_pk, 32);
-	put64(b + OFF_NB, not_before);
-	put64(b + OFF_NA, not_after);
+	util_put_be64(b + OFF_NB, (uint64_t)not_before);
+	util_put_be64(b + OFF_NA, (uint64_t)not_after);
 	b[OFF_NLEN] = (uint8_t)(nlen >> 8);
 	b[OFF_NLEN + 1] = (uint8_t)nlen;
 	memcpy(b + OFF_NAME, name, nlen);
@@ -415,8 +388,8 @@ parse(const uint8_t *p, size_t len, struct cert *out, struct dib_diag *d)
 		return rc;
 	}
 	memcpy(out->node_pk, p + OFF_NODE, 32);
-	out->not_before = get64(p + OFF_NB);
-	out->not_after = get64(p + OFF_NA);
+	out->not_before = (int64_t)util_get_be64(p + OFF_NB);
+	out->not_after = (int64_t)util_get_be64(p + OFF_NA);
 	if (out->not_before >= out->not_after)
 		return dib_fail(d, DIB_EINVAL, "cert", "validity ends before "
 		    "it starts");

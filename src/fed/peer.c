@@ -127,10 +127,7 @@ peer_add(struct store *s, const char *name, const char *nation,
 		return dib_fail(d, DIB_EINVAL, "nation", "must be an ISO "
 		    "3166-1 alpha-2 code like SN or ML, got \"%.20s\"",
 		    nation ? nation : "");
-	nat[0] = (char)(nation[0] & ~0x20);
-	nat[1] = (char)(nation[1] & ~0x20);
-	nat[2] = '\0';
-	if (!util_nation_valid(nat))
+	if (util_nation_norm(nation, nat) != 0)
 		return dib_fail(d, DIB_EINVAL, "nation", "unknown nation "
 		    "\"%s\" (ISO 3166-1 alpha-2, e.g. SN, ML, MR, GN)", nation);
 	u[0] = '\0';

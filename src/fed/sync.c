@@ -32,35 +32,6 @@ sync_may_send(const char *audience, const char *nation)
 
 /* ---- items ---- */
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
 static int
 put_item(const struct sync_sink *o, int type, const void *p, size_t n,
     struct dib_diag *d)
@@ -69,7 +40,7 @@ put_item(const struct sync_sink *o, int type, const void *p, size_t n,
 	int rc;
 
 	h[0] = (uint8_t)type;
-	put32(h + 1, (uint32_t)n);
+	util_put_be32(h + 1, (uint32_t)n);
 	if ((rc = o->write(o->arg, h, 5, d)) != 0)
 		return rc;
 	return n ? o->write(o->arg, p, n, d) : DIB_OK;
@@ -213,7 +184,7 @@ sync_put_summary(const struct sync_sink *o, const struct sync_summary *sm,
 	for (i = 0; i < sm->n; i++) {
 		alen = strlen(sm->v[i].audience);
 		memcpy(item, sm->v[i].origin, 32);
-		put64(item + 32, (uint64_t)sm->v[i].next_seq);
+		util_put_be64(item + 32, (uint64_t)sm->v[i].next_seq);
 		memcpy(item + 40, sm->v[i].audience, alen);
 		if ((rc = put_item(o, SYNC_I_SUMMARY, item, 40 + alen, d)) != 0)
 			return rc;
@@ -353,8 +324,7 @@ encode_block(sqlite3_stmt *bs, sqlite3_stmt *es,
 		return dib_fail(d, DIB_EDB, "", "block %lld of log %lld "
 		    "vanished", (long long)c->first, (long long)c->log);
 	hlen = (size_t)sqlite3_column_bytes(bs, 0);
-	l[0] = (uint8_t)(hlen >> 8);
-	l[1] = (uint8_t)hlen;
+	util_put_be16(l, (uint16_t)hlen);
 	if (buf_add(b, l, 2) != 0 ||
 	    buf_add(b, sqlite3_column_blob(bs, 0), hlen) != 0 ||
 	    buf_add(b, sqlite3_column_blob(bs, 1), 64) != 0)
@@ -366,7 +336,7 @@ encode_block(sqlite3_stmt *bs, sqlite3_stmt *es,
 	while (sqlite3_step(es) == SQLITE_ROW) {
 		size_t blen = (size_t)sqlite3_column_bytes(es, 0);
 
-		put32(l, (uint32_t)blen);
+		util_put_be32(l, (uint32_t)blen);
 		if (buf_add(b, l, 4) != 0 ||
 		    buf_add(b, sqlite3_column_blob(es, 0), blen) != 0)
 			return dib_fail(d, DIB_ENOMEM, "", "out of memory");
@@ -474,8 +444,8 @@ wait:
 		sent->wait_blocks++;
 		sent->wait_records += c[i].count;
 	}
-	put64(w, (uint64_t)sent->wait_records);
-	put64(w + 8, (uint64_t)sent->wait_blocks);
+	util_put_be64(w, (uint64_t)sent->wait_records);
+	util_put_be64(w + 8, (uint64_t)sent->wait_blocks);
 	rc = put_item(o, SYNC_I_WAITING, w, 16, d);
 out:
 	sqlite3_finalize(bs);
@@ -495,6 +465,85 @@ struct sync_trust {
 	char nation[3];
 };
 
+/*
+** The statements of applying a block, prepared on first use in a feed and
+** finalized at its end: a payload of many blocks prepares each once, and
+** none outlives the call (a's store may change between calls, and only
+** the thread that feeds may touch its connection).
+*/
+enum {
+	AS_ORIGIN,              /* an origin by its key */
+	AS_FROZEN,
+	AS_QUARANTINE,
+	AS_PENDING_NEXT,
+	AS_PENDING_DEL,
+	AS_PENDING_GET,
+	AS_PENDING_ADD,
+	AS_COUNT
+};
+
+static const char *const apply_sql[AS_COUNT] = {
+	"SELECT id, nation, cert FROM origins WHERE pubkey = ?1",
+	"SELECT 1 FROM quarantine WHERE origin = ?1 AND audience = ?2 LIMIT 1",
+	"INSERT INTO quarantine(origin, audience, first_seq, block, reason, "
+	"received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	"SELECT p.block, p.first_seq FROM pending p JOIN origins o ON "
+	"o.pubkey = p.origin JOIN logs l ON l.origin = o.id AND l.audience = "
+	"p.audience WHERE p.origin = ?1 AND p.audience = ?2 AND p.first_seq "
+	"<= l.next_seq ORDER BY p.first_seq LIMIT 1",
+	"DELETE FROM pending WHERE origin = ?1 AND audience = ?2 AND "
+	"first_seq = ?3",
+	"SELECT block FROM pending WHERE origin = ?1 AND audience = ?2 AND "
+	"first_seq = ?3",
+	"INSERT OR IGNORE INTO pending(origin, audience, first_seq, block, "
+	"received_at) VALUES(?1, ?2, ?3, ?4, ?5)",
+};
+
+_Static_assert(sizeof(((struct sync_apply *)0)->st) /
+    sizeof(((struct sync_apply *)0)->st[0]) == AS_COUNT,
+    "one slot per apply statement");
+
+/* The statement, reset and unbound; NULL on a prepare error. */
+static sqlite3_stmt *
+apply_stmt(struct sync_apply *a, int which)
+{
+	sqlite3_stmt *st = a->st[which];
+
+	if (st == NULL) {
+		if (sqlite3_prepare_v2(a->s->db, apply_sql[which], -1, &st,
+		    NULL) != SQLITE_OK)
+			return NULL;
+		a->st[which] = st;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+static void
+apply_stmts_free(struct sync_apply *a)
+{
+	int i;
+
+	for (i = 0; i < AS_COUNT; i++) {
+		sqlite3_finalize(a->st[i]);
+		a->st[i] = NULL;
+	}
+}
+
+/* A statement bound to an origin's key and a log's audience. */
+static sqlite3_stmt *
+hdr_stmt(struct sync_apply *a, int which, const struct log_header *h)
+{
+	sqlite3_stmt *st = apply_stmt(a, which);
+
+	if (st != NULL) {
+		sqlite3_bind_blob(st, 1, h->origin, 32, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, h->audience, -1, SQLITE_STATIC);
+	}
+	return st;
+}
+
 void
 sync_apply_init(struct sync_apply *a, struct node *n)
 {
@@ -509,6 +558,7 @@ sync_apply_init(struct sync_apply *a, struct node *n)
 void
 sync_apply_free(struct sync_apply *a)
 {
+	apply_stmts_free(a);
 	buf_free(&a->in);
 	free(a->trust);
 	free(a->ev);
@@ -590,8 +640,7 @@ store_origin(struct sync_apply *a, struct sync_trust *t,
 	sqlite3_stmt *st;
 	int rc = DIB_OK;
 
-	if (sqlite3_prepare_v2(a->s->db, "SELECT id, nation FROM origins "
-	    "WHERE pubkey = ?1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = apply_stmt(a, AS_ORIGIN)) == NULL)
 		return store_dberr(a->s, d, "origin");
 	sqlite3_bind_blob(st, 1, c->node_pk, 32, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -601,7 +650,7 @@ store_origin(struct sync_apply *a, struct sync_trust *t,
 			rc = dib_fail(d, DIB_ETAMPER, "cert", "origin %s is "
 			    "held as a node of %s, its certificate says %s",
 			    c->name, sqlite3_column_text(st, 1), c->nation);
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		if (rc != 0 || memcmp(c->node_pk, a->self, 32) == 0)
 			return rc;
 		if (sqlite3_prepare_v2(a->s->db, "UPDATE origins SET name = ?2, "
@@ -609,7 +658,7 @@ store_origin(struct sync_apply *a, struct sync_trust *t,
 			return store_dberr(a->s, d, "origin");
 		sqlite3_bind_int64(st, 1, t->id);
 	} else {
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		if (sqlite3_prepare_v2(a->s->db, "INSERT INTO origins(name, "
 		    "cert, pubkey, nation) VALUES(?2, ?3, ?4, ?5)", -1, &st,
 		    NULL) != SQLITE_OK)
@@ -677,7 +726,7 @@ parse_block(const uint8_t *p, size_t n, struct log_block *b,
 	*lens = NULL;
 	if (n < 2)
 		return dib_fail(d, DIB_ETAMPER, "block", "block item too short");
-	hlen = (size_t)p[0] << 8 | p[1];
+	hlen = util_get_be16(p);
 	if (hlen > LOG_HEADER_MAX || n < 2 + hlen + 64 ||
 	    log_header_decode(p + 2, hlen, h) != 0)
 		return dib_fail(d, DIB_ETAMPER, "block", "malformed block "
@@ -699,7 +748,7 @@ parse_block(const uint8_t *p, size_t n, struct log_block *b,
 			return dib_fail(d, DIB_ETAMPER, "block", "block of seq "
 			    "%llu: truncated at record %zu",
 			    (unsigned long long)h->first_seq, i);
-		len = get32(p + off);
+		len = util_get_be32(p + off);
 		off += 4;
 		if (len > n - off)
 			return dib_fail(d, DIB_ETAMPER, "block", "block of seq "
@@ -723,16 +772,12 @@ static int
 is_frozen(struct sync_apply *a, const struct log_header *h)
 {
 	sqlite3_stmt *st;
-	int hit = 0;
+	int hit;
 
-	if (sqlite3_prepare_v2(a->s->db, "SELECT 1 FROM quarantine WHERE "
-	    "origin = ?1 AND audience = ?2 LIMIT 1", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if ((st = hdr_stmt(a, AS_FROZEN, h)) == NULL)
 		return 0;
-	sqlite3_bind_blob(st, 1, h->origin, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, h->audience, -1, SQLITE_STATIC);
 	hit = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return hit;
 }
 
@@ -743,19 +788,15 @@ quarantine(struct sync_apply *a, const struct log_header *h,
 	sqlite3_stmt *st;
 	int rc = DIB_OK;
 
-	if (sqlite3_prepare_v2(a->s->db, "INSERT INTO quarantine(origin, "
-	    "audience, first_seq, block, reason, received_at) VALUES(?1, ?2, "
-	    "?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK)
+	if ((st = hdr_stmt(a, AS_QUARANTINE, h)) == NULL)
 		return store_dberr(a->s, d, "quarantine");
-	sqlite3_bind_blob(st, 1, h->origin, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, h->audience, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (int64_t)h->first_seq);
 	sqlite3_bind_blob(st, 4, p, (int)n, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, a->now);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_dberr(a->s, d, "quarantine");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -806,13 +847,12 @@ origin_id(struct sync_apply *a, const uint8_t pk[32])
 	sqlite3_stmt *st;
 	int64_t id = 0;
 
-	if (sqlite3_prepare_v2(a->s->db, "SELECT id FROM origins WHERE "
-	    "pubkey = ?1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = apply_stmt(a, AS_ORIGIN)) == NULL)
 		return 0;
 	sqlite3_bind_blob(st, 1, pk, 32, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return id;
 }
 
@@ -833,15 +873,15 @@ known_origin(struct sync_apply *a, const uint8_t pk[32], int64_t *id,
 	*id = 0;
 	if ((c = malloc(sizeof *c)) == NULL)
 		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
-	if (sqlite3_prepare_v2(a->s->db, "SELECT id, cert FROM origins WHERE "
-	    "pubkey = ?1 AND cert IS NOT NULL", -1, &st, NULL) != SQLITE_OK) {
+	if ((st = apply_stmt(a, AS_ORIGIN)) == NULL) {
 		free(c);
 		return store_dberr(a->s, d, "origin");
 	}
 	sqlite3_bind_blob(st, 1, pk, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		rc = cert_check_origin(a->s, sqlite3_column_blob(st, 1),
-		    (size_t)sqlite3_column_bytes(st, 1), a->now, c, &why);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 2) != SQLITE_NULL) {
+		rc = cert_check_origin(a->s, sqlite3_column_blob(st, 2),
+		    (size_t)sqlite3_column_bytes(st, 2), a->now, c, &why);
 		if (rc == 0 && memcmp(c->node_pk, pk, 32) == 0) {
 			struct sync_trust *t = trust_add(a, pk, c->nation);
 
@@ -854,7 +894,7 @@ known_origin(struct sync_apply *a, const uint8_t pk[32], int64_t *id,
 		else
 			rc = DIB_OK;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	free(c);
 	return rc;
 }
@@ -872,14 +912,13 @@ origin_in_audience(struct sync_apply *a, const uint8_t pk[32],
 		return util_audience_has(audience, a->nation);
 	if ((t = trusted(a, pk)) != NULL)
 		return util_audience_has(audience, t->nation);
-	if (sqlite3_prepare_v2(a->s->db, "SELECT nation FROM origins WHERE "
-	    "pubkey = ?1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = apply_stmt(a, AS_ORIGIN)) == NULL)
 		return 0;
 	sqlite3_bind_blob(st, 1, pk, 32, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		ok = util_audience_has(audience,
-		    (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+		    (const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
 	return ok;
 }
 
@@ -896,47 +935,35 @@ drain(struct sync_apply *a, const struct log_header *h, struct dib_diag *d)
 	int rc = DIB_OK;
 
 	for (;;) {
+		int64_t first;
+
 		free(blk);
 		blk = NULL;
-		if (sqlite3_prepare_v2(a->s->db, "SELECT p.block, p.first_seq "
-		    "FROM pending p JOIN origins o ON o.pubkey = p.origin "
-		    "JOIN logs l ON l.origin = o.id AND l.audience = p.audience "
-		    "WHERE p.origin = ?1 AND p.audience = ?2 AND "
-		    "p.first_seq <= l.next_seq ORDER BY p.first_seq LIMIT 1",
-		    -1, &st, NULL) != SQLITE_OK)
+		if ((st = hdr_stmt(a, AS_PENDING_NEXT, h)) == NULL)
 			return store_dberr(a->s, d, "pending");
-		sqlite3_bind_blob(st, 1, h->origin, 32, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, h->audience, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			break;
 		}
 		len = (size_t)sqlite3_column_bytes(st, 0);
 		if ((blk = malloc(len ? len : 1)) == NULL) {
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			return dib_fail(d, DIB_ENOMEM, "", "out of memory");
 		}
 		memcpy(blk, sqlite3_column_blob(st, 0), len);
-		{
-			int64_t first = sqlite3_column_int64(st, 1);
-
-			sqlite3_finalize(st);
-			if (sqlite3_prepare_v2(a->s->db, "DELETE FROM pending "
-			    "WHERE origin = ?1 AND audience = ?2 AND "
-			    "first_seq = ?3", -1, &st, NULL) != SQLITE_OK) {
-				rc = store_dberr(a->s, d, "pending");
-				break;
-			}
-			sqlite3_bind_blob(st, 1, h->origin, 32, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, h->audience, -1,
-			    SQLITE_STATIC);
-			sqlite3_bind_int64(st, 3, first);
-			rc = sqlite3_step(st) == SQLITE_DONE ? DIB_OK :
-			    store_dberr(a->s, d, "pending");
-			sqlite3_finalize(st);
-			if (rc != 0)
-				break;
+		first = sqlite3_column_int64(st, 1);
+		/* Reset before applying: apply_block drains again. */
+		sqlite3_reset(st);
+		if ((st = hdr_stmt(a, AS_PENDING_DEL, h)) == NULL) {
+			rc = store_dberr(a->s, d, "pending");
+			break;
 		}
+		sqlite3_bind_int64(st, 3, first);
+		rc = sqlite3_step(st) == SQLITE_DONE ? DIB_OK :
+		    store_dberr(a->s, d, "pending");
+		sqlite3_reset(st);
+		if (rc != 0)
+			break;
 		if ((rc = apply_block(a, blk, len, 1, d)) != 0)
 			break;
 	}
@@ -1066,14 +1093,10 @@ apply_block(struct sync_apply *a, const uint8_t *p, size_t n,
 
 		/* Two different blocks waiting for one place: the origin
 		 * equivocates. */
-		if (sqlite3_prepare_v2(a->s->db, "SELECT block FROM pending "
-		    "WHERE origin = ?1 AND audience = ?2 AND first_seq = ?3",
-		    -1, &st, NULL) != SQLITE_OK) {
+		if ((st = hdr_stmt(a, AS_PENDING_GET, &h)) == NULL) {
 			rc = store_dberr(a->s, d, "pending");
 			break;
 		}
-		sqlite3_bind_blob(st, 1, h.origin, 32, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, h.audience, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, (int64_t)h.first_seq);
 		if (sqlite3_step(st) == SQLITE_ROW &&
 		    ((size_t)sqlite3_column_bytes(st, 0) != n ||
@@ -1081,7 +1104,7 @@ apply_block(struct sync_apply *a, const uint8_t *p, size_t n,
 			a->forks++;
 			rc = quarantine(a, &h, sqlite3_column_blob(st, 0),
 			    (size_t)sqlite3_column_bytes(st, 0), "pending", d);
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			if (rc == 0)
 				rc = quarantine(a, &h, p, n, "received", d);
 			event(a, "sync.equivocation", target, "from %s: two "
@@ -1090,15 +1113,11 @@ apply_block(struct sync_apply *a, const uint8_t *p, size_t n,
 			    "until an administrator acts", a->from);
 			break;
 		}
-		sqlite3_finalize(st);
-		if (sqlite3_prepare_v2(a->s->db, "INSERT OR IGNORE INTO "
-		    "pending(origin, audience, first_seq, block, received_at) "
-		    "VALUES(?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_reset(st);
+		if ((st = hdr_stmt(a, AS_PENDING_ADD, &h)) == NULL) {
 			rc = store_dberr(a->s, d, "pending");
 			break;
 		}
-		sqlite3_bind_blob(st, 1, h.origin, 32, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, h.audience, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, (int64_t)h.first_seq);
 		sqlite3_bind_blob(st, 4, p, (int)n, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, a->now);
@@ -1106,7 +1125,7 @@ apply_block(struct sync_apply *a, const uint8_t *p, size_t n,
 			rc = store_dberr(a->s, d, "pending");
 		else if (sqlite3_changes(a->s->db) > 0)
 			a->pending_blocks++;
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		break;
 	}
 	case LOG_RECV_FORK: {
@@ -1161,10 +1180,10 @@ on_item(struct sync_apply *a, int type, const uint8_t *p, size_t n,
 		memcpy(aud, p + 40, n - 40);
 		aud[n - 40] = '\0';
 		if (util_audience_parse(aud, canon, &ignore) != 0 ||
-		    strcmp(aud, canon) != 0 || get64(p + 32) > (1ULL << 40))
+		    strcmp(aud, canon) != 0 || util_get_be64(p + 32) > (1ULL << 40))
 			return dib_fail(d, DIB_ETAMPER, "summary", "malformed "
 			    "summary item");
-		if (sync_summary_add(&a->peer, p, aud, (int64_t)get64(p + 32)))
+		if (sync_summary_add(&a->peer, p, aud, (int64_t)util_get_be64(p + 32)))
 			return dib_fail(d, DIB_ENOMEM, "", "out of memory");
 		return DIB_OK;
 	}
@@ -1176,8 +1195,8 @@ on_item(struct sync_apply *a, int type, const uint8_t *p, size_t n,
 		if (n != 16)
 			return dib_fail(d, DIB_ETAMPER, "payload", "malformed "
 			    "waiting item");
-		a->wait_records = (int64_t)(get64(p) & INT64_MAX);
-		a->wait_blocks = (int64_t)(get64(p + 8) & INT64_MAX);
+		a->wait_records = (int64_t)(util_get_be64(p) & INT64_MAX);
+		a->wait_blocks = (int64_t)(util_get_be64(p + 8) & INT64_MAX);
 		return DIB_OK;
 	case SYNC_I_END:
 		if (n != 0)
@@ -1192,9 +1211,8 @@ on_item(struct sync_apply *a, int type, const uint8_t *p, size_t n,
 	}
 }
 
-int
-sync_apply_feed(struct sync_apply *a, const void *p, size_t n,
-    struct dib_diag *d)
+static int
+feed(struct sync_apply *a, const void *p, size_t n, struct dib_diag *d)
 {
 	const uint8_t *in = p;
 	size_t off = 0;
@@ -1207,7 +1225,7 @@ sync_apply_feed(struct sync_apply *a, const void *p, size_t n,
 
 		if (a->in.len > 0) {
 			/* Complete the kept item first. */
-			size_t want = a->in.len < 5 ? 5 : 5 + get32(
+			size_t want = a->in.len < 5 ? 5 : 5 + util_get_be32(
 			    (const uint8_t *)a->in.p + 1);
 			size_t take;
 
@@ -1222,7 +1240,7 @@ sync_apply_feed(struct sync_apply *a, const void *p, size_t n,
 				return dib_fail(d, DIB_ENOMEM, "", "out of "
 				    "memory");
 			off += take;
-			if (a->in.len < 5 || a->in.len < 5 + get32(
+			if (a->in.len < 5 || a->in.len < 5 + util_get_be32(
 			    (const uint8_t *)a->in.p + 1))
 				continue;
 			q = (const uint8_t *)a->in.p;
@@ -1235,7 +1253,7 @@ sync_apply_feed(struct sync_apply *a, const void *p, size_t n,
 		q = in + off;
 		avail = n - off;
 		if (avail >= 5) {
-			need = get32(q + 1);
+			need = util_get_be32(q + 1);
 			if (need > SYNC_ITEM_MAX)
 				return dib_fail(d, DIB_ETOOBIG, "payload",
 				    "an item of %zu bytes", need);
@@ -1252,6 +1270,16 @@ sync_apply_feed(struct sync_apply *a, const void *p, size_t n,
 		off = n;
 	}
 	return DIB_OK;
+}
+
+int
+sync_apply_feed(struct sync_apply *a, const void *p, size_t n,
+    struct dib_diag *d)
+{
+	int rc = feed(a, p, n, d);
+
+	apply_stmts_free(a);
+	return rc;
 }
 
 int

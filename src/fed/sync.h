@@ -137,6 +137,8 @@ struct sync_apply {
 	struct sync_trust *trust;
 	size_t ntrust, trustcap;
 	struct buf in;          /* a partial item */
+	/* Statements prepared once per sync_apply_feed, on a->s. */
+	struct sqlite3_stmt *st[7];
 	int saw_version;
 	int64_t now;
 };

@@ -189,19 +189,6 @@ jcount(int64_t v)
 	return v < 0 ? json_null() : json_integer((json_int_t)v);
 }
 
-/* "ML" from "ml"; 0, or -1 when s is no known nation code. */
-static int
-nation_code(const char *s, char out[3])
-{
-	out[0] = '\0';
-	if (s == NULL || strlen(s) != 2)
-		return -1;
-	out[0] = (char)(s[0] & ~0x20);
-	out[1] = (char)(s[1] & ~0x20);
-	out[2] = '\0';
-	return util_nation_valid(out) ? 0 : -1;
-}
-
 /* "20250221T0800Z" of ms, for file names. */
 static void
 stamp(int64_t ms, char *out, size_t n)
@@ -974,7 +961,7 @@ http_peer_add(struct req *r, const char *id)
 	}
 	snprintf(w->name, sizeof w->name, "%s", name);
 	if (opt_string(w->body, "nation", &nation) != 0 ||
-	    nation_code(nation, w->nation) != 0) {
+	    util_nation_norm(nation, w->nation) != 0) {
 		ret = refusef(r, "peer.add", w->target, DIB_EINVAL, "nation",
 		    "must be a known nation code (ISO 3166-1 alpha-2, e.g. SN, "
 		    "ML, MR, GN)");
@@ -1182,7 +1169,7 @@ http_sync_summary(struct req *r, const char *id)
 	(void)id;
 	if (f == NULL)
 		memcpy(nation, n->nation, 3);
-	else if (nation_code(f, nation) != 0)
+	else if (util_nation_norm(f, nation) != 0)
 		return http_reply_error(r, 400, "bad_request", "for", "must be a "
 		    "nation code (ISO 3166-1 alpha-2, e.g. ML), got \"%.20s\"",
 		    f);
@@ -1228,7 +1215,8 @@ export_members(struct req *r, json_t *j, struct export_args *e,
 		    "unknown member (expected for, summary, encrypt_to, budget)");
 		return -1;
 	}
-	if (opt_string(j, "for", &s) != 0 || nation_code(s, e->nation) != 0) {
+	if (opt_string(j, "for", &s) != 0 ||
+	    util_nation_norm(s, e->nation) != 0) {
 		*ret = refusef(r, "bundle.export", target, DIB_EINVAL, "for",
 		    "is required: the nation code the bundle is for (ISO "
 		    "3166-1 alpha-2, e.g. ML)");

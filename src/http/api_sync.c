@@ -16,12 +16,6 @@
 #include "store/store.h"
 #include "util/util.h"
 
-static int
-writer_tx(void *ctx, sync_tx_fn fn, void *arg, struct dib_diag *d)
-{
-	return writer_run(ctx, fn, arg, d);
-}
-
 /* budget= and pull= of a sync request; answers the error itself. */
 static int
 sync_args(struct req *r, int64_t *budget, int *pull, enum MHD_Result *ret)
@@ -59,7 +53,7 @@ http_sync_exchange(struct req *r, const char *id)
 {
 	struct node *n = http_reader(r->srv);
 	const char *ct = http_header(r, "Content-Type");
-	struct sync_tx tx = {writer_tx, &r->srv->writer, NULL, NULL};
+	struct sync_tx tx = {writer_run_ctx, &r->srv->writer, NULL, NULL};
 	struct sync_apply a;
 	struct dib_diag d;
 	struct cert *caller;

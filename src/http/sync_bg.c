@@ -24,12 +24,6 @@
 _Static_assert(sizeof(((struct server *)0)->sync_force[0]) ==
     PEER_NAME_MAX + 1, "a forced peer's name must fit");
 
-static int
-writer_tx(void *ctx, sync_tx_fn fn, void *arg, struct dib_diag *d)
-{
-	return writer_run(ctx, fn, arg, d);
-}
-
 static void
 tick_wait(struct server *s, int64_t ms, int kick_wakes)
 {
@@ -89,7 +83,7 @@ static void *
 sync_loop(void *arg)
 {
 	struct server *s = arg;
-	struct sync_tx tx = {writer_tx, &s->writer, &s->sync_stop, NULL};
+	struct sync_tx tx = {writer_run_ctx, &s->writer, &s->sync_stop, NULL};
 
 	while (!atomic_load(&s->sync_stop)) {
 		struct node *r = http_reader(s);

@@ -121,25 +121,41 @@ writer_set_commit_hook(struct writer *w, void (*fn)(void *, int), void *arg)
 	pthread_mutex_unlock(&w->mu);
 }
 
-int
-writer_submit(struct writer *w, struct writer_job *job)
+/* Under w->mu: queue job and wake the writer; -1 when it stops. */
+static int
+enqueue(struct writer *w, struct writer_job *job)
 {
-	job->finished = 0;
+	if (w->stop)
+		return -1;
 	job->next = NULL;
-	job->rc = 0;
-	pthread_mutex_lock(&w->mu);
-	if (w->stop) {
-		pthread_mutex_unlock(&w->mu);
-		return dib_fail(&job->d, DIB_EIO, "", "the server is stopping");
-	}
 	if (w->tail)
 		w->tail->next = job;
 	else
 		w->head = job;
 	w->tail = job;
 	pthread_cond_signal(&w->work);
+	return 0;
+}
+
+int
+writer_submit(struct writer *w, struct writer_job *job)
+{
+	int rc;
+
+	job->finished = 0;
+	job->rc = 0;
+	pthread_mutex_lock(&w->mu);
+	rc = enqueue(w, job);
 	pthread_mutex_unlock(&w->mu);
+	if (rc != 0)
+		return dib_fail(&job->d, DIB_EIO, "", "the server is stopping");
 	return DIB_OK;
+}
+
+int
+writer_run_ctx(void *w, writer_fn fn, void *arg, struct dib_diag *d)
+{
+	return writer_run(w, fn, arg, d);
 }
 
 int
@@ -151,16 +167,10 @@ writer_run(struct writer *w, writer_fn fn, void *arg, struct dib_diag *d)
 	job.fn = fn;
 	job.arg = arg;
 	pthread_mutex_lock(&w->mu);
-	if (w->stop) {
+	if (enqueue(w, &job) != 0) {
 		pthread_mutex_unlock(&w->mu);
 		return dib_fail(d, DIB_EIO, "", "the server is stopping");
 	}
-	if (w->tail)
-		w->tail->next = &job;
-	else
-		w->head = &job;
-	w->tail = &job;
-	pthread_cond_signal(&w->work);
 	while (!job.finished)
 		pthread_cond_wait(&w->done, &w->mu);
 	pthread_mutex_unlock(&w->mu);

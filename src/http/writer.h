@@ -52,6 +52,10 @@ int writer_start(struct writer *w, struct node *n, struct dib_diag *d);
 int writer_run(struct writer *w, writer_fn fn, void *arg,
     struct dib_diag *d);
 
+/* writer_run with the writer as an opaque context w: the transaction
+ * runner of struct sync_tx (fed/exchange.h) for the server's syncs. */
+int writer_run_ctx(void *w, writer_fn fn, void *arg, struct dib_diag *d);
+
 /*
 ** Queue job (fn, arg, done, done_arg set) and return at once; the writer
 ** calls done(done_arg) after the job's transaction, and then no longer

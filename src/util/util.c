@@ -422,6 +422,22 @@ util_nation_valid(const char *code)
 	return util_nation_name(code) != NULL;
 }
 
+int
+util_nation_norm(const char *s, char out[3])
+{
+	out[0] = '\0';
+	if (s == NULL || strlen(s) != 2)
+		return -1;
+	out[0] = (char)toupper((unsigned char)s[0]);
+	out[1] = (char)toupper((unsigned char)s[1]);
+	out[2] = '\0';
+	if (!util_nation_valid(out)) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 static int
 code_cmp(const void *a, const void *b)
 {

@@ -47,6 +47,51 @@ char *util_hex(const uint8_t *p, size_t n, char *out);
 /* Parse exactly 2n hex digits into n bytes. 0 or DIB_EINVAL. */
 int util_unhex(const char *s, uint8_t *out, size_t n);
 
+/* Big-endian integers of wire formats; put returns the byte after. */
+static inline uint8_t *
+util_put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return p + 2;
+}
+
+static inline uint8_t *
+util_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+	return p + 4;
+}
+
+static inline uint8_t *
+util_put_be64(uint8_t *p, uint64_t v)
+{
+	util_put_be32(p, (uint32_t)(v >> 32));
+	return util_put_be32(p + 4, (uint32_t)v);
+}
+
+static inline uint16_t
+util_get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+util_get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t
+util_get_be64(const uint8_t *p)
+{
+	return (uint64_t)util_get_be32(p) << 32 | util_get_be32(p + 4);
+}
+
 /* Is p[0..n) well-formed UTF-8 (no overlongs, no surrogates)? */
 int util_utf8_valid(const char *p, size_t n);
 
@@ -56,6 +101,12 @@ void util_random(void *p, size_t n);
 
 /* Is code an ISO 3166-1 alpha-2 code (upper case)? */
 int util_nation_valid(const char *code);
+
+/*
+** A nation code in either case ("ml"), upper-cased into out when it names
+** a known nation: 0; -1 otherwise (out is then "").
+*/
+int util_nation_norm(const char *s, char out[3]);
 
 /* English short name of a nation, or NULL. */
 const char *util_nation_name(const char *code);
