@@ -941,7 +941,7 @@ cmd_list(struct node *n, const struct args *a)
 		f.has_status = 1;
 	}
 	if (a->nation) {
-		if (strlen(a->nation) != 2 || !util_nation_valid(a->nation))
+		if (!util_nation_valid(a->nation))
 			return cli_error("nation: \"%.10s\" is not a nation code "
 			    "(ISO 3166-1 alpha-2, e.g. SN)", a->nation);
 		memcpy(f.nation, a->nation, 3);

@@ -96,15 +96,21 @@ struct demo_gen {
 	uint8_t last_id[16];
 };
 
+/* splitmix64: good enough and the same on every machine. */
 static uint64_t
-next(struct demo_gen *g)
+mix(uint64_t *s)
 {
-	/* splitmix64: good enough and the same on every machine. */
-	uint64_t z = (g->rng += 0x9e3779b97f4a7c15ULL);
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+static uint64_t
+next(struct demo_gen *g)
+{
+	return mix(&g->rng);
 }
 
 static double
@@ -639,19 +645,8 @@ struct seeded {
 	double hand[2];                 /* the handover point, lon lat */
 };
 
-static uint64_t
-mix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* A UUIDv7 of time t whose random bits come from the seed. */
-static void
-seeded_id(uint64_t *rng, int64_t t, uint8_t id[16])
+void
+demo_seeded_id(uint64_t *rng, int64_t t, uint8_t id[16])
 {
 	int k;
 
@@ -741,7 +736,7 @@ seed_create(struct node *n, struct seeded *s, uint64_t *rng, int shift_days,
 	if (in == NULL)
 		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
 	o.at = amend ? s->created + 2 * DAY_MS : s->created;
-	seeded_id(rng, o.at, id);
+	demo_seeded_id(rng, o.at, id);
 	o.id = id;
 	if (amend) {
 		json_object_del(in, "code");
@@ -767,7 +762,7 @@ seed_piece(struct node *n, struct seeded *s, uint64_t *rng, int64_t at,
 	uint8_t id[16], got[16];
 	int rc;
 
-	seeded_id(rng, at, id);
+	demo_seeded_id(rng, at, id);
 	o.at = at;
 	o.id = id;
 	if (what == NULL)
@@ -846,7 +841,7 @@ seed_observation(struct node *n, struct seeded *s, uint64_t *rng,
 	    util_uuid_format(s->id, pid));
 	if (in == NULL)
 		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
-	seeded_id(rng, at, id);
+	demo_seeded_id(rng, at, id);
 	if ((rc = record_from_json(n->model, in, n->nation, id, &r, d)) == 0)
 		rc = node_append(n, &r, 1, d);
 	record_clear(&r);
@@ -970,7 +965,7 @@ seed_track(struct node *n, struct seeded *s, uint64_t *rng, int64_t t0,
 	memset(&in, 0, sizeof in);
 	in.source = PATROL_SOURCE_DEVICE;
 	o.at = t;
-	seeded_id(rng, t, id);
+	demo_seeded_id(rng, t, id);
 	o.id = id;
 	in.o = &o;
 	rc = patrol_add_track(n, s->id, &tr, &in, &batch, d);

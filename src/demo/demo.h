@@ -82,4 +82,10 @@ int demo_transfer(struct node *from, struct node *to, struct dib_diag *d);
 /* Will to accept what from signs? Checked before a demo writes anything. */
 int demo_trusts(struct node *to, struct node *from, struct dib_diag *d);
 
+/*
+** A UUIDv7 of time t whose random bits come from the splitmix64 state
+** *rng, so that a demo seed gives the same ids on every machine.
+*/
+void demo_seeded_id(uint64_t *rng, int64_t t, uint8_t id[16]);
+
 #endif

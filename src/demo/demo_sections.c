@@ -94,30 +94,6 @@ static const struct demo_level demo_levels[] = {
 	    "seuil à la station de Kidira."},
 };
 
-static uint64_t
-mix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* A UUIDv7 of time t whose random bits come from the seed. */
-static void
-seeded_id(uint64_t *rng, int64_t t, uint8_t id[16])
-{
-	int k;
-
-	for (k = 0; k < 6; k++)
-		id[k] = (uint8_t)((uint64_t)t >> (40 - 8 * k));
-	for (k = 6; k < 16; k++)
-		id[k] = (uint8_t)mix(rng);
-	id[6] = (uint8_t)(0x70 | (id[6] & 0x0f));
-	id[8] = (uint8_t)(0x80 | (id[8] & 0x3f));
-}
-
 /* One level of n's nation at text time at; skipped when in the future. */
 static int
 seed_level(struct node *n, uint64_t *rng, const char *at, int64_t shift,
@@ -134,7 +110,7 @@ seed_level(struct node *n, uint64_t *rng, const char *at, int64_t shift,
 	if (util_time_parse(at, &t, "at", d) != 0)
 		return DIB_EINVAL;
 	t += shift;
-	seeded_id(rng, t, id);
+	demo_seeded_id(rng, t, id);
 	if (t > util_now_ms())
 		return DIB_OK;
 	if ((in = json_pack("{s:s, s:s}", "level", level, "reason", reason)) ==
@@ -192,8 +168,6 @@ seed_nation(struct node *n, const struct ref_sections *secs, uint64_t seed,
 		store_rollback(n->store);
 	return rc;
 }
-
-
 
 int
 demo_seed_sections(struct node *sn, struct node *ml, uint64_t seed,

@@ -78,3 +78,47 @@ geo_length_m(const double *lonlat, size_t npts)
 	}
 	return sum;
 }
+
+#define WGS_A 6378137.0
+#define WGS_E2 (1 / 298.257223563 * (2 - 1 / 298.257223563))
+#define RAD (M_PI / 180)
+
+/* Longest step the local approximation measures (m). */
+#define STEP_LOCAL_MAX_M 5000.0
+
+double
+geo_wrap_dlon(double dlon)
+{
+	if (dlon > 180)
+		dlon -= 360;
+	else if (dlon < -180)
+		dlon += 360;
+	return dlon;
+}
+
+void
+geo_scales(double lat, double *kx, double *ky)
+{
+	double s = sin(lat * RAD), c = cos(lat * RAD);
+	double w2 = 1 - WGS_E2 * s * s, w = sqrt(w2);
+
+	*kx = WGS_A / w * c * RAD;
+	*ky = WGS_A * (1 - WGS_E2) / (w2 * w) * RAD;
+}
+
+/* The relative error of the tangent plane is ~(s/R)^2: below 1e-6 up to
+** STEP_LOCAL_MAX_M. */
+double
+geo_step_m(double lat1, double lon1, double lat2, double lon2)
+{
+	double kx, ky, dx, dy, s, mid = (lat1 + lat2) / 2;
+
+	if (fabs(mid) > 80)
+		return geo_distance_m(lat1, lon1, lat2, lon2);
+	geo_scales(mid, &kx, &ky);
+	dx = geo_wrap_dlon(lon2 - lon1) * kx;
+	dy = (lat2 - lat1) * ky;
+	s = sqrt(dx * dx + dy * dy);
+	return s <= STEP_LOCAL_MAX_M ? s : geo_distance_m(lat1, lon1, lat2,
+	    lon2);
+}

@@ -104,4 +104,22 @@ double geo_distance_m(double lat1, double lon1, double lat2, double lon2);
 */
 double geo_length_m(const double *lonlat, size_t npts);
 
+/* A longitude difference wrapped into [-180, 180]. */
+double geo_wrap_dlon(double dlon);
+
+/*
+** Metres per degree at latitude lat on WGS84: of longitude (*kx, the
+** prime vertical radius times cos(lat)) and of latitude (*ky, the
+** meridian radius).
+*/
+void geo_scales(double lat, double *kx, double *ky);
+
+/*
+** Fast geodesic distance in metres on WGS84, for the steps of a track:
+** up to 5 km, a straight line in the plane tangent at the mid-latitude
+** scaled by the radii of curvature there (relative error below 1e-6);
+** longer steps, or beyond 80 degrees of latitude, geo_distance_m.
+*/
+double geo_step_m(double lat1, double lon1, double lat2, double lon2);
+
 #endif

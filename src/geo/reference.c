@@ -393,25 +393,13 @@ frame_at(struct frame *f, double lon, double lat)
 	f->cy = 3 * m * WGS_E2 * s * c / w2 * DEG * DEG / 2;
 }
 
-static double
-dlon_of(double a, double b)
-{
-	double dl = a - b;
-
-	if (dl > 180)
-		dl -= 360;
-	else if (dl < -180)
-		dl += 360;
-	return dl;
-}
-
 static void
 frame_xy(const struct frame *f, double lon, double lat, double *x,
     double *y)
 {
 	double dp = lat - f->lat;
 
-	*x = dlon_of(lon, f->lon) * (f->kx + f->cx * dp);
+	*x = geo_wrap_dlon(lon - f->lon) * (f->kx + f->cx * dp);
 	*y = dp * (f->ky + f->cy * dp);
 }
 
@@ -425,9 +413,9 @@ static double
 seg_planar(const struct frame *f, double lon0, double lat0, double lon1,
     double lat1, double *t, double *len)
 {
-	double ax, ay, dx, dy, dd, u, x, y, dl = dlon_of(lon1, lon0);
+	double ax, ay, dx, dy, dd, u, x, y, dl = geo_wrap_dlon(lon1 - lon0);
 
-	ax = dlon_of(lon0, f->lon) * f->kx;
+	ax = geo_wrap_dlon(lon0 - f->lon) * f->kx;
 	ay = (lat0 - f->lat) * f->ky;
 	dx = dl * f->kx;
 	dy = (lat1 - lat0) * f->ky;
@@ -920,7 +908,6 @@ ref_sections_near_track(const struct ref_sections *s,
 	struct wbox *sb = NULL;
 	struct ref_near *acc = NULL;
 	struct near_state *st = NULL;
-	struct frame sf;                /* for step lengths, refreshed */
 	struct dib_diag pd;
 	double cum = 0;
 	size_t i, k, m = 0;
@@ -958,22 +945,11 @@ ref_sections_near_track(const struct ref_sections *s,
 			    pd.msg);
 			goto out;
 		}
-		if (i == 0 || fabs(lat - sf.lat) > 0.01)
-			frame_at(&sf, lon, lat);
+		/* Within 1e-6 of the geodesic (geo_step_m); the walked
+		** length below has 1e-4 and a millimetre of margin. */
 		if (i > 0) {
-			double plon = lonlat[2 * i - 2], plat = lonlat[2 * i - 1];
-			double dm = (plat + lat) / 2 - sf.lat;
-
-			/* Scaled at the step's mean latitude: within 1e-5 of
-			** the geodesic up to 50 km (longer steps, gaps in a
-			** track, are measured on the geodesic); the walked
-			** length below has 1e-4 and a millimetre of margin. */
-			double x = dlon_of(lon, plon) * (sf.kx + 2 * sf.cx *
-			    dm), y = (lat - plat) * (sf.ky + 2 * sf.cy * dm);
-
-			step = sqrt(x * x + y * y);
-			if (step > 50000)
-				step = geo_distance_m(plat, plon, lat, lon);
+			step = geo_step_m(lonlat[2 * i - 1], lonlat[2 * i - 2],
+			    lat, lon);
 			cum += step;
 		}
 		for (k = 0; k < s->n; k++) {

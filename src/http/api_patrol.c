@@ -411,7 +411,7 @@ http_patrol_list(struct req *r, const char *id)
 		f.has_status = 1;
 	}
 	if ((v = http_arg(r, "nation")) != NULL) {
-		if (strlen(v) != 2 || !util_nation_valid(v))
+		if (!util_nation_valid(v))
 			return http_reply_error(r, 400, "bad_request", "nation",
 			    "must be an ISO 3166-1 alpha-2 code like SN");
 		memcpy(f.nation, v, 3);

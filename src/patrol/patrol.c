@@ -323,12 +323,24 @@ patrol_attr_str(const json_t *rec, const char *key)
 }
 
 const char *
-patrol_origin_nation(const json_t *rec)
+patrol_origin_str(const json_t *rec, const char *key)
 {
 	const char *s = json_string_value(json_object_get(json_object_get(rec,
-	    "origin"), "nation"));
+	    "origin"), key));
 
 	return s != NULL ? s : "";
+}
+
+const char *
+patrol_origin_nation(const json_t *rec)
+{
+	return patrol_origin_str(rec, "nation");
+}
+
+const char *
+patrol_origin_node(const json_t *rec)
+{
+	return patrol_origin_str(rec, "node");
 }
 
 /* The "nations" of plan attributes, canonical, or "" if they do not
@@ -391,15 +403,6 @@ sort_records(json_t *arr)
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr, v[i]);
 	free(v);
-}
-
-const char *
-patrol_origin_node(const json_t *rec)
-{
-	const char *s = json_string_value(json_object_get(json_object_get(rec,
-	    "origin"), "node"));
-
-	return s != NULL ? s : "";
 }
 
 /*

@@ -78,7 +78,9 @@ json_t *patrol_row_json(struct node *n, const struct patrol_row *r);
 /* The string attribute key of a record, or NULL. */
 const char *patrol_attr_str(const json_t *rec, const char *key);
 
-/* The nation and node of a record's origin, or "". */
+/* The string key ("nation", "node", "name") of a record's origin, or "";
+** the two below for short. */
+const char *patrol_origin_str(const json_t *rec, const char *key);
 const char *patrol_origin_nation(const json_t *rec);
 const char *patrol_origin_node(const json_t *rec);
 

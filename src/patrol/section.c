@@ -18,6 +18,7 @@
 #include "log/record.h"
 #include "model/model.h"
 #include "node/node.h"
+#include "patrol/patrol_int.h"
 #include "store/query.h"
 #include "store/store.h"
 
@@ -145,22 +146,6 @@ held_free(struct held *h)
 	memset(h, 0, sizeof *h);
 }
 
-static const char *
-attr_str(const json_t *rec, const char *key)
-{
-	return json_string_value(json_object_get(json_object_get(rec,
-	    "attributes"), key));
-}
-
-static const char *
-origin_str(const json_t *rec, const char *key)
-{
-	const char *s = json_string_value(json_object_get(json_object_get(rec,
-	    "origin"), key));
-
-	return s != NULL ? s : "";
-}
-
 static int
 blank(const char *s)
 {
@@ -190,14 +175,15 @@ time_id(const json_t *rec, int64_t *t, uint8_t id[16])
 static int
 mark_of(const json_t *rec, struct section_mark *m)
 {
-	const char *sec = attr_str(rec, "section");
-	const char *nat = origin_str(rec, "nation");
+	const char *sec = patrol_attr_str(rec, "section");
+	const char *nat = patrol_origin_str(rec, "nation");
 
 	memset(m, 0, sizeof *m);
 	if (sec == NULL || *sec == '\0' || strlen(sec) > SECTION_ID_MAX ||
-	    strlen(nat) != 2 || !util_nation_valid(nat) ||
-	    (m->level = section_level_parse(attr_str(rec, "level"))) < 0 ||
-	    blank(attr_str(rec, "reason")) || time_id(rec, &m->t, m->id) != 0)
+	    !util_nation_valid(nat) ||
+	    (m->level = section_level_parse(patrol_attr_str(rec,
+	    "level"))) < 0 || blank(patrol_attr_str(rec, "reason")) ||
+	    time_id(rec, &m->t, m->id) != 0)
 		return -1;
 	snprintf(m->section, sizeof m->section, "%s", sec);
 	memcpy(m->nation, nat, 3);
@@ -1140,9 +1126,9 @@ level_json(const struct board *b, long k, int full)
 	    "set_at", json_object_get(rec, "observed_at"), "record",
 	    json_object_get(rec, "id"));
 	if (o != NULL && full) {
-		json_object_set_new(o, "reason", json_string(attr_str(rec,
+		json_object_set_new(o, "reason", json_string(patrol_attr_str(rec,
 		    "reason")));
-		json_object_set_new(o, "node", json_string(origin_str(rec,
+		json_object_set_new(o, "node", json_string(patrol_origin_str(rec,
 		    "name")));
 	}
 	return o;
@@ -1265,13 +1251,13 @@ notices_of(const struct board *b, const char *id)
 
 	for (i = 0; a != NULL && i < b->h.nn; i++) {
 		const json_t *rec = b->h.notice[i];
-		const char *sid = attr_str(rec, "status_id");
+		const char *sid = patrol_attr_str(rec, "status_id");
 
 		if (sid == NULL || strcmp(sid, id) != 0 ||
-		    attr_str(rec, "for_nation") == NULL)
+		    patrol_attr_str(rec, "for_nation") == NULL)
 			continue;
 		json_array_append_new(a, json_pack("{s:O, s:s}", "id",
-		    json_object_get(rec, "id"), "for_nation", attr_str(rec,
+		    json_object_get(rec, "id"), "for_nation", patrol_attr_str(rec,
 		    "for_nation")));
 	}
 	return a;
@@ -1298,9 +1284,10 @@ history_json(const struct board *b, const char *section)
 		    "s:O, s:o}", "record", json_object_get(rec, "id"), "nation",
 		    v[i]->nation, "level", level_names[v[i]->level], "previous",
 		    prev >= 0 ? json_string(level_names[prev]) : json_null(),
-		    "reason", attr_str(rec, "reason"), "set_at",
-		    json_object_get(rec, "observed_at"), "node", origin_str(rec,
-		    "name"), "audience", json_object_get(rec, "audience"),
+		    "reason", patrol_attr_str(rec, "reason"), "set_at",
+		    json_object_get(rec, "observed_at"), "node",
+		    patrol_origin_str(rec, "name"), "audience",
+		    json_object_get(rec, "audience"),
 		    "notices", notices_of(b, json_string_value(json_object_get(
 		    rec, "id"))));
 
@@ -1405,14 +1392,14 @@ section_notifications(struct node *n, json_t **out, struct dib_diag *d)
 	}
 	for (i = 0; i < b.h.nn; i++) {
 		const json_t *rec = b.h.notice[i];
-		const char *to = attr_str(rec, "for_nation");
-		const char *from = origin_str(rec, "nation");
+		const char *to = patrol_attr_str(rec, "for_nation");
+		const char *from = patrol_origin_str(rec, "nation");
 
 		/* Addressed to this nation by another nation's node. */
 		if (to == NULL || strcmp(to, n->nation) != 0 ||
 		    strlen(from) != 2 || strcmp(from, n->nation) == 0 ||
-		    attr_str(rec, "section") == NULL ||
-		    section_level_parse(attr_str(rec, "level")) < 0 ||
+		    patrol_attr_str(rec, "section") == NULL ||
+		    section_level_parse(patrol_attr_str(rec, "level")) < 0 ||
 		    time_id(rec, &v[nv].t, v[nv].id) != 0)
 			continue;
 		v[nv++].rec = rec;
@@ -1420,18 +1407,20 @@ section_notifications(struct node *n, json_t **out, struct dib_diag *d)
 	qsort(v, nv, sizeof *v, note_newest_first);
 	for (i = 0; i < nv; i++) {
 		const json_t *rec = v[i].rec;
-		const char *sec = attr_str(rec, "section");
-		const char *from = origin_str(rec, "nation");
+		const char *sec = patrol_attr_str(rec, "section");
+		const char *from = patrol_origin_str(rec, "nation");
+		const char *sid = patrol_attr_str(rec, "status_id");
+		const char *msg = patrol_attr_str(rec, "message");
 		long k = section_index(b.secs, sec);
 		json_t *o = json_pack("{s:O, s:s, s:o, s:o, s:s, s:s, s:s, "
 		    "s:o, s:o, s:O, s:o}", "id", json_object_get(rec, "id"),
 		    "section", sec, "name_fr", k >= 0 ? json_string(
 		    b.secs->v[k].name_fr) : json_null(), "name_en", k >= 0 ?
 		    json_string(b.secs->v[k].name_en) : json_null(), "level",
-		    attr_str(rec, "level"), "nation", from, "node", origin_str(rec, "name"),
-		    "status_id", json_string(attr_str(rec, "status_id") ?
-		    attr_str(rec, "status_id") : ""), "message", json_string(
-		    attr_str(rec, "message") ? attr_str(rec, "message") : ""),
+		    patrol_attr_str(rec, "level"), "nation", from, "node",
+		    patrol_origin_str(rec, "name"), "status_id",
+		    json_string(sid ? sid : ""), "message",
+		    json_string(msg ? msg : ""),
 		    "at", json_object_get(rec, "observed_at"), "current",
 		    level_json(&b, section_current(b.h.m, b.h.n, sec, from,
 		    INT64_MAX), 0));

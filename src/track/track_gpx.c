@@ -17,6 +17,7 @@
 
 #include "track/track.h"
 #include "track/track_int.h"
+#include "util/util.h"
 
 #define NS_10 "http://www.topografix.com/GPX/1/0"
 #define NS_11 "http://www.topografix.com/GPX/1/1"
@@ -727,87 +728,51 @@ track_parse_number(const char *s, size_t n, double *out)
 	return 0;
 }
 
-static int
-num(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	while (n-- > 0) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s++ - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-static int64_t
-days_from_civil(int y, int m, int d)
-{
-	int64_t era;
-	int yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (int)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
+/*
+** GPX writers stray from RFC 3339: a comma before the fraction, no zone
+** (UTC), an offset without its colon or its minutes. Such a time is
+** rewritten in the strict form for util_time_parse; beyond the
+** millisecond, fraction digits are dropped.
+*/
 int
 track_parse_time(const char *s, size_t n, int64_t *ms)
 {
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31};
-	int y, mo, da, h, mi, se, frac = 0, oh = 0, om = 0, sign = 0, leap;
-	size_t i = 19;
+	char buf[32];
+	size_t i = 19, o = 19, k;
 
 	*ms = 0;
-	if (n < 19 || num(s, 4, &y) || s[4] != '-' || num(s + 5, 2, &mo) ||
-	    s[7] != '-' || num(s + 8, 2, &da) ||
-	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    num(s + 11, 2, &h) || s[13] != ':' || num(s + 14, 2, &mi) ||
-	    s[16] != ':' || num(s + 17, 2, &se))
+	if (n < 19 || memchr(s, '\0', n) != NULL)
 		return -1;
+	memcpy(buf, s, 19);
 	if (i < n && (s[i] == '.' || s[i] == ',')) {
-		int k = 0, scale = 100;
-
-		/* Beyond the millisecond, digits are dropped. */
-		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, k++) {
-			frac += (s[i] - '0') * scale;
-			scale /= 10;
-		}
-		if (k == 0)
-			return -1;
+		buf[o++] = '.';
+		for (i++, k = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++, k++)
+			if (k < 3)
+				buf[o++] = s[i];
 	}
-	if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
-		i++;
-	} else if (i < n && (s[i] == '+' || s[i] == '-')) {
-		sign = s[i] == '-' ? -1 : 1;
-		if (i + 3 > n || num(s + i + 1, 2, &oh))
+	if (i == n || ((s[i] == 'Z' || s[i] == 'z') && i + 1 == n)) {
+		buf[o++] = 'Z';
+	} else if (s[i] == '+' || s[i] == '-') {
+		if (i + 3 > n)
 			return -1;
+		memcpy(buf + o, s + i, 3);
+		o += 3;
 		i += 3;
 		if (i < n && s[i] == ':')
 			i++;
-		if (i < n) {
-			if (i + 2 > n || num(s + i, 2, &om))
-				return -1;
-			i += 2;
-		}
-		if (oh > 23 || om > 59)
+		buf[o++] = ':';
+		if (i == n) {
+			buf[o++] = '0';
+			buf[o++] = '0';
+		} else if (i + 2 == n) {
+			memcpy(buf + o, s + i, 2);
+			o += 2;
+		} else {
 			return -1;
+		}
+	} else {
+		return -1;
 	}
-	if (i != n)
-		return -1;
-	leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-	if (y < 1900 || y > 2200 || mo < 1 || mo > 12 || da < 1 ||
-	    da > mdays[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 ||
-	    se > 60)
-		return -1;
-	if (se == 60)
-		se = 59;        /* A leap second is held as the one before. */
-	*ms = ((days_from_civil(y, mo, da) * 86400 + h * 3600 + mi * 60 + se)
-	    - sign * (oh * 3600 + om * 60)) * 1000 + frac;
-	return 0;
+	buf[o] = '\0';
+	return util_time_parse(buf, ms, "time", NULL) == DIB_OK ? 0 : -1;
 }

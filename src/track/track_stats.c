@@ -3,65 +3,17 @@
 ** speeds, Douglas-Peucker simplification for map zoom levels, and the
 ** deviation of a track from a planned route.
 */
-#include <geodesic.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "geo/geo.h"
 #include "track/track.h"
 
 #define PI 3.14159265358979323846
 #define RAD (PI / 180)
 #define WGS_A 6378137.0
-#define WGS_F (1 / 298.257223563)
-#define WGS_E2 (WGS_F * (2 - WGS_F))
-
-/* Longest step the local approximation measures (m); beyond, PROJ. */
-#define LOCAL_MAX_M 5000.0
-
-/*
-** Metres per degree of latitude (*ky, from the meridian radius M) and of
-** longitude (*kx, from the prime vertical radius N times cos(lat)).
-*/
-static void
-scales(double lat, double *kx, double *ky)
-{
-	double s = sin(lat * RAD), c = cos(lat * RAD);
-	double w2 = 1 - WGS_E2 * s * s, w = sqrt(w2);
-
-	*kx = WGS_A / w * c * RAD;
-	*ky = WGS_A * (1 - WGS_E2) / (w2 * w) * RAD;
-}
-
-static double
-wrap_dlon(double dlon)
-{
-	if (dlon > 180)
-		dlon -= 360;
-	else if (dlon < -180)
-		dlon += 360;
-	return dlon;
-}
-
-static struct geod_geodesic wgs84;
-static pthread_once_t wgs84_once = PTHREAD_ONCE_INIT;
-
-static void
-wgs84_init(void)
-{
-	geod_init(&wgs84, WGS_A, WGS_F);
-}
-
-static double
-geod_m(double lat1, double lon1, double lat2, double lon2)
-{
-	double s12 = 0, azi1, azi2;
-
-	pthread_once(&wgs84_once, wgs84_init);
-	geod_inverse(&wgs84, lat1, lon1, lat2, lon2, &s12, &azi1, &azi2);
-	return s12;
-}
+#define WGS_E2 (1 / 298.257223563 * (2 - 1 / 298.257223563))
 
 /* Seconds from time a to time b (ms), without integer overflow. */
 static double
@@ -70,29 +22,10 @@ secs(int64_t a, int64_t b)
 	return ((double)b - (double)a) / 1000;
 }
 
-/*
-** The step as a straight line in the plane tangent at the mid-latitude,
-** scaled by the radii of curvature there: relative error ~(s/R)^2, below
-** 1e-6 up to 5 km.
-*/
-static double
-dist(double lat1, double lon1, double lat2, double lon2)
-{
-	double kx, ky, dx, dy, s, mid = (lat1 + lat2) / 2;
-
-	if (fabs(mid) > 80)
-		return geod_m(lat1, lon1, lat2, lon2);
-	scales(mid, &kx, &ky);
-	dx = wrap_dlon(lon2 - lon1) * kx;
-	dy = (lat2 - lat1) * ky;
-	s = sqrt(dx * dx + dy * dy);
-	return s <= LOCAL_MAX_M ? s : geod_m(lat1, lon1, lat2, lon2);
-}
-
 double
 track_distance_m(const struct track_point *a, const struct track_point *b)
 {
-	return dist(a->lat, a->lon, b->lat, b->lon);
+	return geo_step_m(a->lat, a->lon, b->lat, b->lon);
 }
 
 double
@@ -102,7 +35,7 @@ track_length_m(const struct track_point *pts, size_t n)
 	size_t i;
 
 	for (i = 1; i < n; i++)
-		sum += dist(pts[i - 1].lat, pts[i - 1].lon, pts[i].lat,
+		sum += geo_step_m(pts[i - 1].lat, pts[i - 1].lon, pts[i].lat,
 		    pts[i].lon);
 	return sum;
 }
@@ -220,8 +153,8 @@ track_stats(const struct track *tr, const struct track_rules *rules,
 		}
 		cum[0] = 0;
 		for (i = 1; i < n; i++)
-			cum[i] = cum[i - 1] + dist(p[i - 1].lat, p[i - 1].lon,
-			    p[i].lat, p[i].lon);
+			cum[i] = cum[i - 1] + geo_step_m(p[i - 1].lat,
+			    p[i - 1].lon, p[i].lat, p[i].lon);
 		st->length_m += cum[n - 1];
 		seg_speeds(p, cum, n, rules, st);
 	}
@@ -279,11 +212,11 @@ track_simplify(const struct track_point *pts, size_t n, double tol_m,
 	for (i = 0; i < n; i++)
 		lat0 += pts[i].lat / (double)n;
 	lon0 = pts[0].lon;
-	scales(lat0, &kx, &ky);
+	geo_scales(lat0, &kx, &ky);
 	kx = WGS_A / sqrt(1 - WGS_E2 * sin(lat0 * RAD) * sin(lat0 * RAD)) *
 	    RAD;
 	for (i = 0; i < n; i++) {
-		xy[2 * i] = wrap_dlon(pts[i].lon - lon0) * kx *
+		xy[2 * i] = geo_wrap_dlon(pts[i].lon - lon0) * kx *
 		    cos(pts[i].lat * RAD);
 		xy[2 * i + 1] = (pts[i].lat - lat0) * ky;
 	}
@@ -460,8 +393,8 @@ cell_nearest(struct grid *g, const struct track_point *rt, size_t m,
 		if (g->stamp[s] == g->query)
 			continue;
 		g->stamp[s] = g->query;
-		d2 = seg_dist2(0, 0, wrap_dlon(a->lon - lon) * kx,
-		    (a->lat - lat) * ky, wrap_dlon(b->lon - lon) * kx,
+		d2 = seg_dist2(0, 0, geo_wrap_dlon(a->lon - lon) * kx,
+		    (a->lat - lat) * ky, geo_wrap_dlon(b->lon - lon) * kx,
 		    (b->lat - lat) * ky);
 		if (d2 < best * best)
 			best = sqrt(d2);
@@ -479,7 +412,7 @@ grid_nearest(struct grid *g, const struct track_point *rt, size_t m,
 	long cy = (long)floor((lat - g->y0) / g->cell);
 	long k, kmin, kmax, x, y;
 
-	scales(lat, &kx, &ky);
+	geo_scales(lat, &kx, &ky);
 	/* The fewest metres a degree spans anywhere near: a bound on what
 	** the unvisited rings may hold. */
 	maxlat = fmax(fabs(lat), fmax(fabs(g->y0), fabs(g->y0 + g->cell *
@@ -597,7 +530,7 @@ track_deviation(const struct track *tr, const struct track_point *route,
 				double u = (next - along) / seg;
 				struct track_point s = p[i];
 
-				s.lon = p[i].lon + u * wrap_dlon(p[i + 1].lon -
+				s.lon = p[i].lon + u * geo_wrap_dlon(p[i + 1].lon -
 				    p[i].lon);
 				s.lat = p[i].lat + u * (p[i + 1].lat - p[i].lat);
 				dm = grid_nearest(&g, route, m, s.lon, s.lat);
