@@ -547,8 +547,8 @@ resume_req(void *arg)
 	MHD_resume_connection(r->conn);
 }
 
-static enum MHD_Result
-go_async(struct req *r, struct writer_job *job,
+enum MHD_Result
+http_go_async(struct req *r, struct writer_job *job,
     enum MHD_Result (*finish)(struct req *), void *state,
     void (*state_free)(void *))
 {
@@ -574,14 +574,6 @@ go_async(struct req *r, struct writer_job *job,
 		MHD_resume_connection(r->conn);
 	}
 	return MHD_YES;
-}
-
-enum MHD_Result
-http_go_async(struct req *r, struct writer_job *job,
-    enum MHD_Result (*finish)(struct req *), void *state,
-    void (*state_free)(void *))
-{
-	return go_async(r, job, finish, state, state_free);
 }
 
 struct create_state {
@@ -663,6 +655,34 @@ create_finish(struct req *r)
 	return http_queue(r, 201, resp);
 }
 
+/*
+** Is count records too few or too many for one request? Then the answer
+** (422, 413) is queued into *ret. Both paths of h_create ask it.
+*/
+static int
+batch_bad(struct req *r, size_t count, enum MHD_Result *ret)
+{
+	if (count == 0)
+		*ret = http_reply_error(r, 422, "invalid", "records", "is empty");
+	else if (count > NODE_MAX_BATCH)
+		*ret = http_reply_error(r, 413, "too_big", "records", "at most %d "
+		    "records in one request, got %zu", NODE_MAX_BATCH, count);
+	else
+		return 0;
+	return -1;
+}
+
+/* The error of element i of a bulk body. */
+static enum MHD_Result
+reply_element(struct req *r, struct dib_diag *d, size_t i)
+{
+	char p[32];
+
+	snprintf(p, sizeof p, "records[%zu]", i);
+	dib_diag_prefix(d, p);
+	return http_reply_diag(r, d);
+}
+
 /* The records of a bulk body, prepared one by one as they are parsed. */
 struct bulk {
 	struct node *n;
@@ -729,7 +749,7 @@ create_submit(struct req *r, struct create_state *c)
 	c->a.addr = r->addr;
 	c->job.fn = job_append;
 	c->job.arg = &c->a;
-	return go_async(r, &c->job, create_finish, c, create_free);
+	return http_go_async(r, &c->job, create_finish, c, create_free);
 }
 
 /*
@@ -744,17 +764,10 @@ create_bulk(struct req *r, struct bulk *b)
 	struct create_state *c;
 	enum MHD_Result ret;
 
-	if (b->count == 0)
-		ret = http_reply_error(r, 422, "invalid", "records", "is empty");
-	else if (b->count > NODE_MAX_BATCH)
-		ret = http_reply_error(r, 413, "too_big", "records", "at most %d "
-		    "records in one request, got %zu", NODE_MAX_BATCH, b->count);
-	else if (b->failed == 1) {
-		char p[32];
-
-		snprintf(p, sizeof p, "records[%zu]", b->done);
-		dib_diag_prefix(&b->d, p);
-		ret = http_reply_diag(r, &b->d);
+	if (batch_bad(r, b->count, &ret) != 0) {
+		/* Answered. */
+	} else if (b->failed == 1) {
+		ret = reply_element(r, &b->d, b->done);
 	} else if (b->failed == 2 || (c = calloc(1, sizeof *c)) == NULL) {
 		ret = http_reply_error(r, 503, "no_memory", "", "out of memory");
 	} else {
@@ -805,15 +818,8 @@ h_create(struct req *r, const char *id)
 		goto out;
 	}
 	count = single ? 1 : json_array_size(list);
-	if (count == 0) {
-		ret = http_reply_error(r, 422, "invalid", "records", "is empty");
+	if (batch_bad(r, count, &ret) != 0)
 		goto out;
-	}
-	if (count > NODE_MAX_BATCH) {
-		ret = http_reply_error(r, 413, "too_big", "records", "at most %d "
-		    "records in one request, got %zu", NODE_MAX_BATCH, count);
-		goto out;
-	}
 	if ((c = calloc(1, sizeof *c)) == NULL ||
 	    (c->a.recs = calloc(count, sizeof *c->a.recs)) == NULL) {
 		free(c);
@@ -827,14 +833,9 @@ h_create(struct req *r, const char *id)
 	for (i = 0; i < count; i++) {
 		if (node_prepare(n, single ? j : json_array_get(list, i),
 		    &c->a.recs[i], &d) != 0) {
-			if (!single) {
-				char p[32];
-
-				snprintf(p, sizeof p, "records[%zu]", i);
-				dib_diag_prefix(&d, p);
-			}
 			create_free(c);
-			ret = http_reply_diag(r, &d);
+			ret = single ? http_reply_diag(r, &d) :
+			    reply_element(r, &d, i);
 			goto out;
 		}
 		c->a.n++;
@@ -985,7 +986,7 @@ h_change(struct req *r, const char *id, int retract)
 	}
 	cs->job.fn = retract ? job_retract : job_supersede;
 	cs->job.arg = &cs->c;
-	return go_async(r, &cs->job, change_finish, cs, change_free);
+	return http_go_async(r, &cs->job, change_finish, cs, change_free);
 }
 
 static enum MHD_Result
@@ -1322,14 +1323,12 @@ static enum MHD_Result
 reply_unauth(struct req *r, const struct dib_diag *d)
 {
 	struct MHD_Response *resp;
-	json_t *e;
 	const char *sent_cookie = http_header(r, "Cookie");
 	char c[160];
 
-	e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
-	    "unauthenticated", "message", d->msg[0] ? d->msg :
-	    "the session or token is not valid", "field", d->field);
-	if ((resp = http_resp_json(r, e, NULL)) == NULL)
+	if ((resp = http_resp_error(r, "unauthenticated", d->field, "%s",
+	    d->msg[0] ? d->msg : "the session or token is not valid")) ==
+	    NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, "WWW-Authenticate",
 	    "Bearer realm=\"diboli\"");
@@ -1437,12 +1436,11 @@ enum MHD_Result
 http_dispatch(struct req *r)
 {
 	const struct route *rt = NULL;
-	struct dib_diag d;
+	enum MHD_Result ret;
 	char id[512] = "", allow[64] = "";
 	size_t i;
 	int path_known = 0;
 
-	dib_diag_clear(&d);
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
 		char tmp[512];
 
@@ -1461,17 +1459,8 @@ http_dispatch(struct req *r)
 			break;
 		}
 	}
-	if (rt == NULL && path_known) {
-		struct MHD_Response *resp = http_resp_json(r, json_pack(
-		    "{s:{s:s, s:s, s:s}}", "error", "code",
-		    "method_not_allowed", "message", "this method is not "
-		    "allowed here", "field", ""), NULL);
-
-		if (resp == NULL)
-			return MHD_NO;
-		MHD_add_response_header(resp, "Allow", allow);
-		return http_queue(r, 405, resp);
-	}
+	if (rt == NULL && path_known)
+		return http_reply_not_allowed(r, allow);
 	if (rt == NULL)
 		return http_reply_error(r, 404, "not_found", "", "no such resource: "
 		    "%.100s", r->url);
@@ -1484,32 +1473,10 @@ http_dispatch(struct req *r)
 			return http_reply_error(r, 400, "bad_request", bad, "a NUL "
 			    "byte or invalid UTF-8 in a query parameter");
 	}
-	if (http_reader(r->srv) == NULL)
-		return http_reply_error(r, 503, "unavailable", "", "the database "
-		    "cannot be opened now");
-	if (authenticate(r, http_reader(r->srv), &d) != 0) {
-		/* Open routes (log in, log out, health) ignore stale
-		 * credentials: an expired cookie must not lock anyone out. */
-		if (rt->perm == NOAUTH) {
-			memset(&r->who, 0, sizeof r->who);
-			return rt->fn(r, id);
-		}
-		http_audit(r, "auth", r->url, "failed", d.msg);
-		return reply_unauth(r, &d);
-	}
+	if (http_authorize(r, rt->perm, &ret) != 0)
+		return ret;
 	if (rt->perm == NOAUTH)
 		return rt->fn(r, id);
-	if (!r->who.authed) {
-		dib_fail(&d, DIB_EUNAUTH, "", "log in (POST " API "/session) or "
-		    "send a bearer token");
-		return reply_unauth(r, &d);
-	}
-	if (!auth_allowed(r->who.role, rt->perm)) {
-		http_audit(r, "authz", r->url, "denied", auth_perm_name(rt->perm));
-		return http_reply_error(r, 403, "forbidden", "", "the role %s may not "
-		    "do this (%s)", auth_role_name(r->who.role),
-		    auth_perm_name(rt->perm));
-	}
 	/* A write with a session cookie must carry its CSRF token. */
 	if (r->who.authed == 1 && strcmp(r->method, "GET") != 0 &&
 	    strcmp(r->method, "HEAD") != 0) {
@@ -1540,10 +1507,18 @@ http_authorize(struct req *r, int perm, enum MHD_Result *ret)
 		return -1;
 	}
 	if (authenticate(r, http_reader(r->srv), &d) != 0) {
+		/* Open routes (log in, log out, health) ignore stale
+		 * credentials: an expired cookie must not lock anyone out. */
+		if (perm == NOAUTH) {
+			memset(&r->who, 0, sizeof r->who);
+			return 0;
+		}
 		http_audit(r, "auth", r->url, "failed", d.msg);
 		*ret = reply_unauth(r, &d);
 		return -1;
 	}
+	if (perm == NOAUTH)
+		return 0;
 	if (!r->who.authed) {
 		dib_fail(&d, DIB_EUNAUTH, "", "log in (POST " API "/session) or "
 		    "send a bearer token");

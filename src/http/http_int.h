@@ -99,6 +99,12 @@ enum MHD_Result http_reply_text(struct req *r, unsigned status,
 enum MHD_Result http_reply_error(struct req *r, unsigned status,
     const char *code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* The same error, not yet queued (for extra headers); NULL: no memory. */
+struct MHD_Response *http_resp_error(struct req *r, const char *code,
+    const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* 405 method_not_allowed, with the Allow header. */
+enum MHD_Result http_reply_not_allowed(struct req *r, const char *allow);
 /* The error of a diagnostic, with the status of its code. */
 enum MHD_Result http_reply_diag(struct req *r, const struct dib_diag *d);
 enum MHD_Result http_reply_empty(struct req *r, unsigned status);

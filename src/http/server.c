@@ -142,25 +142,56 @@ http_reply_empty(struct req *r, unsigned status)
 	return http_reply_text(r, status, "text/plain; charset=utf-8", "", 0);
 }
 
+static struct MHD_Response *
+resp_error_v(struct req *r, const char *code, const char *field,
+    const char *fmt, va_list ap)
+{
+	char msg[600], fld[200];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* Both may quote the client's bytes: make them valid UTF-8. */
+	audit_clip(msg, sizeof msg, msg);
+	audit_clip(fld, sizeof fld, field ? field : "");
+	return http_resp_json(r, json_pack("{s:{s:s, s:s, s:s}}", "error",
+	    "code", code, "message", msg, "field", fld), NULL);
+}
+
+struct MHD_Response *
+http_resp_error(struct req *r, const char *code, const char *field,
+    const char *fmt, ...)
+{
+	struct MHD_Response *resp;
+	va_list ap;
+
+	va_start(ap, fmt);
+	resp = resp_error_v(r, code, field, fmt, ap);
+	va_end(ap);
+	return resp;
+}
+
 enum MHD_Result
 http_reply_error(struct req *r, unsigned status, const char *code,
     const char *field, const char *fmt, ...)
 {
-	char msg[600];
+	struct MHD_Response *resp;
 	va_list ap;
-	json_t *e;
-
-	char fld[200];
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	resp = resp_error_v(r, code, field, fmt, ap);
 	va_end(ap);
-	/* Both may quote the client's bytes: make them valid UTF-8. */
-	audit_clip(msg, sizeof msg, msg);
-	audit_clip(fld, sizeof fld, field ? field : "");
-	e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", code,
-	    "message", msg, "field", fld);
-	return http_reply_json(r, status, e, NULL);
+	return http_queue(r, status, resp);
+}
+
+enum MHD_Result
+http_reply_not_allowed(struct req *r, const char *allow)
+{
+	struct MHD_Response *resp = http_resp_error(r, "method_not_allowed",
+	    "", "this method is not allowed here");
+
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Allow", allow);
+	return http_queue(r, 405, resp);
 }
 
 enum MHD_Result
@@ -233,16 +264,21 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*con_cls = r;
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && strtoull(cl, NULL, 10) > s->conf.max_body) {
-			r->too_big = 1;
-			return http_reply_error(r, 413, "too_big", "body",
-			    "the request body is larger than %zu bytes%s",
-			    s->conf.max_body, http_body_hint(url));
+		if (cl != NULL) {
+			unsigned long long announced = strtoull(cl, NULL, 10);
+
+			if (announced > s->conf.max_body) {
+				r->too_big = 1;
+				return http_reply_error(r, 413, "too_big",
+				    "body", "the request body is larger than "
+				    "%zu bytes%s", s->conf.max_body,
+				    http_body_hint(url));
+			}
+			/* The announced size at once (it is under the
+			 * cap): no buffer grown and copied again and
+			 * again while it comes. */
+			buf_reserve(&r->body, (size_t)announced);
 		}
-		/* The announced size at once (it is under the cap): no
-		 * buffer grown and copied again and again while it comes. */
-		if (cl != NULL)
-			buf_reserve(&r->body, (size_t)strtoull(cl, NULL, 10));
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {

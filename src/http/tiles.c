@@ -14,8 +14,8 @@
 
 struct tiles {
 	sqlite3 *db;            /* read-only, serialized: any thread */
-	char format[8];         /* png, jpg, webp or pbf */
-	char ext[8];            /* what tile URLs end with */
+	char format[8];         /* png, jpg, webp or pbf: tile URLs end so */
+	const char *type;       /* the tiles' Content-Type */
 	char name[128];
 	char attribution[512];
 	int minzoom, maxzoom;
@@ -106,7 +106,10 @@ http_tiles_open(struct server *s, const char *path, struct dib_diag *d)
 		    "is not png, jpg, webp or pbf", path, t->format);
 		goto fail;
 	}
-	snprintf(t->ext, sizeof t->ext, "%s", t->format);
+	t->type = strcmp(t->format, "png") == 0 ? "image/png" :
+	    strcmp(t->format, "jpg") == 0 ? "image/jpeg" :
+	    strcmp(t->format, "webp") == 0 ? "image/webp" :
+	    "application/vnd.mapbox-vector-tile";
 	meta(t->db, "name", t->name, sizeof t->name);
 	meta(t->db, "attribution", t->attribution, sizeof t->attribution);
 	meta(t->db, "bounds", v, sizeof v);
@@ -142,7 +145,7 @@ http_tiles_info(struct server *s)
 
 	if (t == NULL)
 		return NULL;
-	snprintf(url, sizeof url, "/tiles/{z}/{x}/{y}.%s", t->ext);
+	snprintf(url, sizeof url, "/tiles/{z}/{x}/{y}.%s", t->format);
 	j = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s}", "url", url, "format",
 	    t->format, "minzoom", t->minzoom, "maxzoom", t->maxzoom, "name",
 	    t->name, "attribution", t->attribution);
@@ -191,16 +194,15 @@ http_tiles_get(struct req *r, const char *path)
 	sqlite3_stmt *st = NULL;
 	const unsigned char *data;
 	enum MHD_Result ret;
-	const char *type;
 	long x, y;
 	int z, n, gz;
 
 	if (t == NULL)
 		return http_reply_error(r, 404, "not_found", "", "this node serves "
 		    "no tiles (diboli serve --tiles FILE.mbtiles)");
-	if (parse_tile(path, t->ext, &z, &x, &y) != 0)
+	if (parse_tile(path, t->format, &z, &x, &y) != 0)
 		return http_reply_error(r, 404, "not_found", "", "no such tile: "
-		    "%.60s (want /tiles/Z/X/Y.%s)", path, t->ext);
+		    "%.60s (want /tiles/Z/X/Y.%s)", path, t->format);
 	if (sqlite3_prepare_v2(t->db, "SELECT tile_data FROM tiles WHERE "
 	    "zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3", -1, &st,
 	    NULL) != SQLITE_OK)
@@ -223,11 +225,7 @@ http_tiles_get(struct req *r, const char *path)
 	sqlite3_finalize(st);
 	if (resp == NULL)
 		return MHD_NO;
-	type = strcmp(t->format, "png") == 0 ? "image/png" :
-	    strcmp(t->format, "jpg") == 0 ? "image/jpeg" :
-	    strcmp(t->format, "webp") == 0 ? "image/webp" :
-	    "application/vnd.mapbox-vector-tile";
-	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Content-Type", t->type);
 	if (gz && strcmp(t->format, "pbf") == 0)
 		MHD_add_response_header(resp, "Content-Encoding", "gzip");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");

@@ -169,6 +169,8 @@ serve_asset(struct req *r, const struct asset *a)
 	if (inm != NULL && etag_matches(inm, a)) {
 		resp = MHD_create_response_from_buffer(0, (void *)"",
 		    MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL)
+			return MHD_NO;
 		status = 304;
 		r->sent = 0;
 	} else {
@@ -182,8 +184,6 @@ serve_asset(struct req *r, const struct asset *a)
 			    "gzip");
 		r->sent = e->len;
 	}
-	if (resp == NULL)
-		return MHD_NO;
 	MHD_add_response_header(resp, "ETag", etag);
 	if (a->gz != NULL)
 		MHD_add_response_header(resp, "Vary", "Accept-Encoding");
@@ -199,17 +199,8 @@ http_web(struct req *r)
 {
 	const struct asset *a = NULL;
 
-	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-		struct MHD_Response *resp = http_resp_json(r, json_pack(
-		    "{s:{s:s, s:s, s:s}}", "error", "code",
-		    "method_not_allowed", "message", "this method is not "
-		    "allowed here", "field", ""), NULL);
-
-		if (resp == NULL)
-			return MHD_NO;
-		MHD_add_response_header(resp, "Allow", "GET, HEAD");
-		return http_queue(r, 405, resp);
-	}
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
+		return http_reply_not_allowed(r, "GET, HEAD");
 	if (strncmp(r->url, "/tiles/", 7) == 0) {
 		enum MHD_Result ret;
 

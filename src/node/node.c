@@ -472,8 +472,9 @@ find_own_current(struct node *n, const uint8_t id[16], int64_t *log,
     char *audience, int retract, struct dib_diag *d)
 {
 	sqlite3_stmt *st = NULL;
+	const char *cat;
 	char txt[37];
-	int rc = DIB_OK;
+	int rc = DIB_OK, owned;
 
 	util_uuid_format(id, txt);
 	if (sqlite3_prepare_v2(n->store->db, "SELECT e.k >> 40, l.origin, "
@@ -493,11 +494,10 @@ find_own_current(struct node *n, const uint8_t id[16], int64_t *log,
 	/* A domain's record changes only through its domain; withdrawing
 	 * one (a patrol plan: the patrol is withdrawn) is allowed, except a
 	 * decision, which its rules would not see go. */
-	if (sqlite3_column_text(st, 5) != NULL && node_domain_owned(n,
-	    (const char *)sqlite3_column_text(st, 5)) && (!retract ||
-	    node_domain_owned(n, (const char *)sqlite3_column_text(st, 5)) ==
-	    2)) {
-		rc = domain_refusal((const char *)sqlite3_column_text(st, 5), d);
+	cat = (const char *)sqlite3_column_text(st, 5);
+	owned = cat != NULL ? node_domain_owned(n, cat) : 0;
+	if (owned == 2 || (owned == 1 && !retract)) {
+		rc = domain_refusal(cat, d);
 		goto out;
 	}
 	switch (sqlite3_column_int(st, 3)) {

@@ -113,7 +113,7 @@ peek(const struct jp *jp, unsigned char c)
 
 /* Make room for n bytes at jp->buf, which keeps its contents. */
 static int
-buf_reserve(struct jp *jp, size_t n)
+jp_reserve(struct jp *jp, size_t n)
 {
 	size_t cap = jp->cap;
 	char *nb;
@@ -352,7 +352,7 @@ parse_string(struct jp *jp, const char **s, size_t *n)
 	}
 	for (;;) {
 		k = (size_t)(p - run);
-		if ((rc = buf_reserve(jp, len + k + 4)) != 0)
+		if ((rc = jp_reserve(jp, len + k + 4)) != 0)
 			return rc;
 		memcpy(jp->buf + len, run, k);
 		len += k;

@@ -1618,7 +1618,7 @@ def test_sigterm_in_flight():
             c = counts(Api(srv.url, token=tok))
             assert c["records"] % 50 == 0 and c["records"] >= len(acked), c
             rc, _ = srv.stop()
-            assert rc == 0
+            assert rc == 0, (rc, srv.stderr())
         v = log_verify(d)
         assert v.rc == 0, v
         v = run("audit", "verify", "--dir", d)
