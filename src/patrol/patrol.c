@@ -381,10 +381,16 @@ static int
 by_time(const void *a, const void *b)
 {
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int c = strcmp(json_string_value(json_object_get(x, "observed_at")),
-	    json_string_value(json_object_get(y, "observed_at")));
+	int64_t tx = 0, ty = 0;
 
-	return c ? c : strcmp(json_string_value(json_object_get(x, "id")),
+	/* Compared as times: "…:05Z" is later than "…:05.500Z" as text. */
+	util_time_parse(json_string_value(json_object_get(x, "observed_at")),
+	    &tx, "observed_at", NULL);
+	util_time_parse(json_string_value(json_object_get(y, "observed_at")),
+	    &ty, "observed_at", NULL);
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(x, "id")),
 	    json_string_value(json_object_get(y, "id")));
 }
 

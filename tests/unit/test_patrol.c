@@ -701,6 +701,36 @@ test_out_of_order(void **state)
 	free(jb);
 }
 
+/* Decisions show in time order, also across a whole second ("…:05Z"
+ * is before "…:05.500Z" though not as text). */
+static void
+test_action_order(void **state)
+{
+	struct fix *f = *state;
+	struct patrol_opts o = {0, NULL};
+	uint8_t id[16], rid[16];
+	struct dib_diag d;
+	json_t *p, *acts;
+
+	fix_nodes(f);
+	create_ok(f->sn, plan("JP-008"), id);
+	assert_int_equal(util_time_parse("2025-02-19T09:00:05Z", &o.at, "at",
+	    &d), 0);
+	assert_int_equal(patrol_act(f->sn, id, PATROL_PROPOSE, NULL, &o, rid,
+	    &d), 0);
+	o.at += 500;
+	assert_int_equal(patrol_act(f->sn, id, PATROL_APPROVE, NULL, &o, rid,
+	    &d), 0);
+	p = get_ok(f->sn, id);
+	acts = json_object_get(p, "actions");
+	assert_int_equal(json_array_size(acts), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    acts, 0), "action")), "propose");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    acts, 1), "action")), "approve");
+	json_decref(p);
+}
+
 static void
 test_forgery_and_withdrawal(void **state)
 {
@@ -933,6 +963,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lifecycle_two_nodes, setup,
 		    fix_teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order, setup,
+		    fix_teardown),
+		cmocka_unit_test_setup_teardown(test_action_order, setup,
 		    fix_teardown),
 		cmocka_unit_test_setup_teardown(test_forgery_and_withdrawal,
 		    setup, fix_teardown),
