@@ -4,10 +4,13 @@
 #include "bench_common.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <jansson.h>
+
+#include "demo/demo.h"
 
 #define MAX_RESULTS 32
 
@@ -16,6 +19,40 @@ static struct {
 	double value, baseline_value;
 } results[MAX_RESULTS];
 static int nresults;
+
+void
+bench_make_texts(const struct model *m, size_t n, int days, char ***texts,
+    size_t **lens)
+{
+	struct demo_gen *g = demo_gen_new(m, "SN", 7, days,
+	    (int)(n / days + 1));
+	size_t i;
+
+	*texts = calloc(n, sizeof **texts);
+	*lens = calloc(n, sizeof **lens);
+	if (*texts == NULL || *lens == NULL || g == NULL) {
+		fprintf(stderr, "bench: out of memory\n");
+		exit(1);
+	}
+	for (i = 0; i < n; i++) {
+		json_t *j = demo_gen_next(g);
+
+		if (j == NULL) {
+			demo_gen_free(g);
+			g = demo_gen_new(m, "SN", 7 + i, days,
+			    (int)(n / days + 1));
+			j = demo_gen_next(g);
+		}
+		if (j == NULL || ((*texts)[i] = json_dumps(j,
+		    BENCH_JSON_FLAGS)) == NULL) {
+			fprintf(stderr, "bench: cannot make record %zu\n", i);
+			exit(1);
+		}
+		(*lens)[i] = strlen((*texts)[i]);
+		json_decref(j);
+	}
+	demo_gen_free(g);
+}
 
 double
 bench_now_s(void)

@@ -420,29 +420,9 @@ static char (*ids)[37];                 /* given by diboli, reused by PG */
 static void
 make_inputs(const struct model *m, size_t n, int days)
 {
-	struct demo_gen *g = demo_gen_new(m, "SN", 7, days,
-	    (int)(n / days + 1));
-	size_t i;
-
-	texts = calloc(n, sizeof *texts);
-	lens = calloc(n, sizeof *lens);
-	ids = calloc(n, sizeof *ids);
-	if (texts == NULL || lens == NULL || ids == NULL)
+	bench_make_texts(m, n, days, &texts, &lens);
+	if ((ids = calloc(n, sizeof *ids)) == NULL)
 		fail("out of memory");
-	for (i = 0; i < n; i++) {
-		json_t *j = demo_gen_next(g);
-
-		if (j == NULL) {
-			demo_gen_free(g);
-			g = demo_gen_new(m, "SN", 7 + i, days,
-			    (int)(n / days + 1));
-			j = demo_gen_next(g);
-		}
-		texts[i] = json_dumps(j, JSON_COMPACT);
-		lens[i] = strlen(texts[i]);
-		json_decref(j);
-	}
-	demo_gen_free(g);
 	nrec = n;
 }
 
@@ -1026,7 +1006,7 @@ pg_make_rows(void)
 		pgrows[i][2] = strdup(json_string_value(json_object_get(j,
 		    "observed_at")));
 		pgrows[i][3] = json_object_get(j, "geometry") ? json_dumps(
-		    json_object_get(j, "geometry"), JSON_COMPACT) : NULL;
+		    json_object_get(j, "geometry"), BENCH_JSON_FLAGS) : NULL;
 		a = json_object_get(j, "audience");
 		sb_adds(&aud, "{");
 		if (json_is_string(a)) {
@@ -1041,7 +1021,7 @@ pg_make_rows(void)
 		sb_adds(&aud, "}");
 		pgrows[i][4] = aud.p;
 		pgrows[i][5] = json_dumps(json_object_get(j, "attributes"),
-		    JSON_COMPACT);
+		    BENCH_JSON_FLAGS);
 		pgrows[i][6] = texts[i];
 		json_decref(j);
 	}

@@ -66,31 +66,6 @@ rmtree(const char *dir)
 static char **texts;
 static size_t *lens;
 
-static void
-make_inputs(const struct model *m, size_t n, int days)
-{
-	struct demo_gen *g = demo_gen_new(m, "SN", 7, days,
-	    (int)(n / days + 1));
-	size_t i;
-
-	texts = calloc(n, sizeof *texts);
-	lens = calloc(n, sizeof *lens);
-	for (i = 0; i < n; i++) {
-		json_t *j = demo_gen_next(g);
-
-		if (j == NULL) {
-			demo_gen_free(g);
-			g = demo_gen_new(m, "SN", 7 + i, days,
-			    (int)(n / days + 1));
-			j = demo_gen_next(g);
-		}
-		texts[i] = json_dumps(j, JSON_COMPACT);
-		lens[i] = strlen(texts[i]);
-		json_decref(j);
-	}
-	demo_gen_free(g);
-}
-
 /*
 ** The library path: records arrive as JSON texts (as from devices or an
 ** NDJSON import) and go through node_add_texts in batches of 1,000: strict
@@ -454,7 +429,7 @@ main(int argc, char **argv)
 
 		if (model_load_default(&m, &d) != 0)
 			die("model", &d);
-		make_inputs(m, n, days);
+		bench_make_texts(m, n, days, &texts, &lens);
 		model_free(m);
 	}
 	if (profile) {

@@ -424,8 +424,7 @@ add_json(struct buf *b, const json_t *v, int depth)
 		return buf_add(b, p, (size_t)(num + sizeof num - p));
 	}
 	case JSON_REAL:
-		n = snprintf(num, sizeof num, "%.15g", json_real_value(v));
-		if (n <= 0 || !isfinite(json_real_value(v)))
+		if ((n = util_fmt_g15(json_real_value(v), num)) <= 0)
 			return -1;
 		/* Keep it a real when read back: "3" would be an integer. */
 		if (strpbrk(num, ".eE") == NULL && n + 2 < (int)sizeof num) {
@@ -482,13 +481,16 @@ parse_audience(const json_t *v, char *out, struct dib_diag *d)
 		    "must be a list of nation codes like [\"SN\",\"ML\"]");
 	for (i = 0; i < json_array_size(v); i++) {
 		const char *s = json_string_value(json_array_get(v, i));
+		size_t n = s ? strlen(s) : 0;
 
-		if (s == NULL || strlen(s) > 8 || len + 10 >= sizeof joined)
+		if (s == NULL || n > 8 || len + 10 >= sizeof joined)
 			return dib_fail(d, DIB_EINVAL, "audience",
 			    "must be a list of nation codes like "
 			    "[\"SN\",\"ML\"]");
-		len += (size_t)snprintf(joined + len, sizeof joined - len,
-		    "%s%s", i ? "," : "", s);
+		if (i)
+			joined[len++] = ',';
+		memcpy(joined + len, s, n + 1);
+		len += n;
 	}
 	return util_audience_parse(joined, out, d);
 }
@@ -543,8 +545,8 @@ record_from_json(const struct model *m, const json_t *in,
 		return dib_fail(d, DIB_EINVAL, "category",
 		    "\"%.80s\" is a group; choose one of its subcategories",
 		    s);
-	snprintf(r->category, sizeof r->category, "%s", s);
-	snprintf(r->kind, sizeof r->kind, "%s", model_category_kind(cat));
+	util_strlcpy(r->category, s, sizeof r->category);
+	util_strlcpy(r->kind, model_category_kind(cat), sizeof r->kind);
 
 	v = json_object_get(in, "observed_at");
 	if (v == NULL)

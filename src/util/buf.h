@@ -6,6 +6,7 @@
 #define DIB_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *p;        /* bytes, NUL-terminated when len < cap */
@@ -25,9 +26,7 @@ void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 
 /* Append; 0 on success, -1 past the cap or out of memory. */
-int buf_add(struct buf *b, const void *p, size_t n);
-int buf_adds(struct buf *b, const char *s);
-int buf_addc(struct buf *b, char c);
+int buf_add_grow(struct buf *b, const void *p, size_t n);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -45,5 +44,35 @@ char *buf_copy(const struct buf *b);
 
 /* Make room for n more bytes at once: 0, or -1 past the cap or OOM. */
 int buf_reserve(struct buf *b, size_t n);
+
+/*
+** The appends run for every byte the encoders write: inline while the
+** allocation has room (oom leaves cap at 0 or the room unused: an oom
+** buffer never has room for more), out of line to grow.
+*/
+static inline int
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n < b->cap - b->len && b->len + n <= b->max && !b->oom) {
+		if (n)
+			memcpy(b->p + b->len, p, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+		return 0;
+	}
+	return buf_add_grow(b, p, n);
+}
+
+static inline int
+buf_adds(struct buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s));
+}
+
+static inline int
+buf_addc(struct buf *b, char c)
+{
+	return buf_add(b, &c, 1);
+}
 
 #endif

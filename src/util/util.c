@@ -4,6 +4,7 @@
 #include "util/util.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,6 +62,66 @@ digits(const char *s, int n, int *v)
 		*v = *v * 10 + (s[i] - '0');
 	}
 	return 0;
+}
+
+size_t
+util_strlcpy(char *dst, const char *src, size_t n)
+{
+	size_t len = strlen(src);
+	size_t k = len < n ? len : n - 1;
+
+	memcpy(dst, src, k);
+	dst[k] = '\0';
+	return len;
+}
+
+/*
+** If q / 10^k == |x| exactly (both rounded once, so x is the double
+** nearest the decimal D = q / 10^k) and q < 10^15, D has at most 15
+** significant digits and |x - D| <= 2^-53 |x|, less than half a step of
+** the 15-digit grid at |x| (over 5e-16 |x|): "%.15g" rounds x to D. For
+** 1e-4 <= |x| < 1e15 it writes D in fixed notation, without trailing
+** zeros; the first k that fits has none.
+*/
+int
+util_fmt_g15(double x, char *out)
+{
+	static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7};
+	double a = fabs(x);
+	int k;
+
+	if (!isfinite(x))
+		return -1;
+	if (a >= 1e-4 && a < 1e15) {
+		for (k = 0; k < 8; k++) {
+			double s = a * p10[k];
+			uint64_t q;
+			char tmp[32], *p = tmp + sizeof tmp;
+			int i, n;
+
+			if (s >= 1e15)
+				break;
+			q = (uint64_t)(s + 0.5);
+			if ((double)q / p10[k] != a)
+				continue;
+			for (i = 0; i < k; i++) {
+				*--p = (char)('0' + q % 10);
+				q /= 10;
+			}
+			if (k > 0)
+				*--p = '.';
+			do
+				*--p = (char)('0' + q % 10);
+			while ((q /= 10) > 0);
+			if (x < 0)
+				*--p = '-';
+			n = (int)(tmp + sizeof tmp - p);
+			memcpy(out, p, (size_t)n);
+			out[n] = '\0';
+			return n;
+		}
+	}
+	return snprintf(out, 32, "%.15g", x);
 }
 
 int
@@ -398,22 +459,31 @@ static const struct {
 #include "util/nation_table.inc"
 };
 
-static int
-nation_cmp(const void *k, const void *e)
-{
-	return strcmp(k, *(const char *const *)e);
-}
-
+/* The table is sorted by code: a binary search on the two letters. */
 const char *
 util_nation_name(const char *code)
 {
-	const char *const *hit;
+	size_t lo = 0, hi = sizeof nations / sizeof nations[0];
+	unsigned key;
 
-	if (code == NULL || strlen(code) != 2)
+	if (code == NULL || code[0] == '\0' || code[1] == '\0' ||
+	    code[2] != '\0')
 		return NULL;
-	hit = bsearch(code, nations, sizeof nations / sizeof nations[0],
-	    sizeof nations[0], nation_cmp);
-	return hit ? hit[1] : NULL;
+	key = (unsigned)(unsigned char)code[0] << 8 | (unsigned char)code[1];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *c = nations[mid].code;
+		unsigned k = (unsigned)(unsigned char)c[0] << 8 |
+		    (unsigned char)c[1];
+
+		if (k == key)
+			return nations[mid].name;
+		if (key < k)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
 }
 
 int
@@ -436,12 +506,6 @@ util_nation_norm(const char *s, char out[3])
 		return -1;
 	}
 	return 0;
-}
-
-static int
-code_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
 }
 
 int
@@ -491,7 +555,16 @@ util_audience_parse(const char *s, char *out, struct dib_diag *d)
 	if (n == 0)
 		return dib_fail(d, DIB_EINVAL, "audience",
 		    "must name at least one nation, e.g. SN or SN,ML");
-	qsort(codes, (size_t)n, sizeof codes[0], code_cmp);
+	/* Sorted by insertion: a few codes. */
+	for (i = 1; i < n; i++) {
+		char c[3];
+		int j;
+
+		memcpy(c, codes[i], 3);
+		for (j = i; j > 0 && strcmp(codes[j - 1], c) > 0; j--)
+			memcpy(codes[j], codes[j - 1], 3);
+		memcpy(codes[j], c, 3);
+	}
 	for (i = 0; i < n; i++) {
 		if (i)
 			out[3 * i - 1] = ',';

@@ -23,6 +23,19 @@ int util_time_parse(const char *s, int64_t *ms, const char *field,
 /* "2025-02-20T08:00:00Z" ("...00.250Z" when ms are not 0). out >= 32. */
 char *util_time_format(int64_t ms, char *out, size_t n);
 
+/*
+** OpenBSD's strlcpy: copy src into dst of size n (> 0), cut to fit and
+** always NUL-terminated; strlen(src) (a result >= n means it was cut).
+*/
+size_t util_strlcpy(char *dst, const char *src, size_t n);
+
+/*
+** x as printf's "%.15g" writes it, into out (size >= 32); the length, or
+** -1 if x is not finite. Values with a short decimal form (7 decimals at
+** most, as measured values have) skip printf.
+*/
+int util_fmt_g15(double x, char *out);
+
 /* Now, in ms. */
 int64_t util_now_ms(void);
 

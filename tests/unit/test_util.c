@@ -2,10 +2,12 @@
 ** Unit tests of util/: times, ids, hex, nations, audiences, UTF-8, buffers,
 ** errors.
 */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,6 +191,57 @@ test_err(void **state)
 	assert_string_equal(dib_strerror(DIB_OK), "success");
 }
 
+static void
+check_g15(double x)
+{
+	char want[64], got[32];
+	int n = util_fmt_g15(x, got);
+
+	snprintf(want, sizeof want, "%.15g", x);
+	if (n != (int)strlen(want) || strcmp(got, want) != 0)
+		fail_msg("%a: \"%s\" (%d), printf \"%s\"", x, got, n, want);
+}
+
+/* util_fmt_g15 writes what printf's %.15g writes, fast path or not. */
+static void
+test_fmt_g15(void **state)
+{
+	static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+	    1e8, 1e9};
+	static const double edges[] = {0.0, -0.0, 1e-4, 9.9999e-5, 0.00012,
+	    1e15, 999999999999999.0, 1e15 - 0.5, 123456789012345.6, 0.1,
+	    0.2, 0.3, 1.0 / 3, 2.0 / 3, 42.66, -11.95559, 14.4623781, 5e-324,
+	    1.7976931348623157e308, 0.5, 1.5, 2.5, 1e-5, 123.4567891,
+	    9007199254740993.0};
+	uint64_t r = 0x9e3779b97f4a7c15u;
+	char out[32];
+	size_t i;
+	int k;
+
+	(void)state;
+	for (i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+		check_g15(edges[i]);
+		check_g15(-edges[i]);
+	}
+	assert_int_equal(util_fmt_g15(NAN, out), -1);
+	assert_int_equal(util_fmt_g15(INFINITY, out), -1);
+	for (i = 0; i < 400000; i++) {
+		double x;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		/* Short decimals of every size, and any double at all. */
+		k = (int)(r % 10);
+		x = (double)(int64_t)((r >> 8) % (uint64_t)(i % 7 == 0 ?
+		    1000000000000000000u : 100000000u)) / p10[k];
+		check_g15((r & 1) ? -x : x);
+		memcpy(&x, &r, sizeof x);
+		if (isfinite(x))
+			check_g15(x);
+	}
+}
+
 int
 main(void)
 {
@@ -200,6 +253,7 @@ main(void)
 		cmocka_unit_test(test_nations_audiences),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_fmt_g15),
 		cmocka_unit_test(test_err),
 	};
 
