@@ -170,34 +170,47 @@ quantize(double v)
 	return (double)coord_units(v) / 1e7;
 }
 
+/*
+** Position at of field (at < 0: field itself is the position). Its name
+** ("geometry.coordinates[3]") is written only for an error message.
+*/
 static int
-check_position(const json_t *pos, const char *field, struct record *r,
-    struct dib_diag *d)
+check_position(const json_t *pos, const char *field, long at,
+    struct record *r, struct dib_diag *d)
 {
 	double lon, lat;
 	const json_t *x, *y;
+	const char *why;
+	char f[96], msg[160];
 
 	if (!json_is_array(pos) || json_array_size(pos) < 2 ||
-	    json_array_size(pos) > 3)
-		return dib_fail(d, DIB_EINVAL, field,
-		    "a position must be [longitude, latitude] or "
-		    "[longitude, latitude, altitude]");
+	    json_array_size(pos) > 3) {
+		why = "a position must be [longitude, latitude] or "
+		    "[longitude, latitude, altitude]";
+		goto fail;
+	}
 	x = json_array_get(pos, 0);
 	y = json_array_get(pos, 1);
 	if (!json_is_number(x) || !json_is_number(y) ||
 	    (json_array_size(pos) == 3 &&
-	    !json_is_number(json_array_get(pos, 2))))
-		return dib_fail(d, DIB_EINVAL, field,
-		    "coordinates must be numbers");
+	    !json_is_number(json_array_get(pos, 2)))) {
+		why = "coordinates must be numbers";
+		goto fail;
+	}
 	lon = quantize(json_number_value(x));
 	lat = quantize(json_number_value(y));
-	if (!(lon >= -180.0 && lon <= 180.0))
-		return dib_fail(d, DIB_EINVAL, field,
-		    "longitude must be in [-180, 180], got %g (GeoJSON puts "
-		    "longitude first)", lon);
-	if (!(lat >= -90.0 && lat <= 90.0))
-		return dib_fail(d, DIB_EINVAL, field,
-		    "latitude must be in [-90, 90], got %g", lat);
+	if (!(lon >= -180.0 && lon <= 180.0)) {
+		snprintf(msg, sizeof msg, "longitude must be in [-180, 180], "
+		    "got %g (GeoJSON puts longitude first)", lon);
+		why = msg;
+		goto fail;
+	}
+	if (!(lat >= -90.0 && lat <= 90.0)) {
+		snprintf(msg, sizeof msg, "latitude must be in [-90, 90], "
+		    "got %g", lat);
+		why = msg;
+		goto fail;
+	}
 	if (lon < r->minx)
 		r->minx = lon;
 	if (lon > r->maxx)
@@ -207,6 +220,10 @@ check_position(const json_t *pos, const char *field, struct record *r,
 	if (lat > r->maxy)
 		r->maxy = lat;
 	return DIB_OK;
+fail:
+	if (at >= 0)
+		snprintf(f, sizeof f, "%s[%ld]", field, at);
+	return dib_fail(d, DIB_EINVAL, at >= 0 ? f : field, "%s", why);
 }
 
 static int
@@ -214,7 +231,6 @@ check_line(const json_t *a, size_t min, int closed, const char *field,
     size_t *budget, struct record *r, struct dib_diag *d)
 {
 	size_t i, n;
-	char f[96];
 	int rc;
 
 	if (!json_is_array(a))
@@ -228,11 +244,10 @@ check_line(const json_t *a, size_t min, int closed, const char *field,
 		return dib_fail(d, DIB_ETOOBIG, field,
 		    "more than %d positions", RECORD_MAX_POSITIONS);
 	*budget -= n;
-	for (i = 0; i < n; i++) {
-		snprintf(f, sizeof f, "%s[%zu]", field, i);
-		if ((rc = check_position(json_array_get(a, i), f, r, d)) != 0)
+	for (i = 0; i < n; i++)
+		if ((rc = check_position(json_array_get(a, i), field, (long)i,
+		    r, d)) != 0)
 			return rc;
-	}
 	if (closed && !json_equal(json_array_get(a, 0),
 	    json_array_get(a, n - 1)))
 		return dib_fail(d, DIB_EINVAL, field,
@@ -263,7 +278,7 @@ record_check_geometry(const json_t *g, struct record *r, struct dib_diag *d)
 		    "is required");
 	if (strcmp(type, "Point") == 0) {
 		r->geom = RECORD_GEOM_POINT;
-		rc = check_position(c, "geometry.coordinates", r, d);
+		rc = check_position(c, "geometry.coordinates", -1, r, d);
 	} else if (strcmp(type, "LineString") == 0) {
 		r->geom = RECORD_GEOM_LINE;
 		rc = check_line(c, 2, 0, "geometry.coordinates", &budget, r,
@@ -512,6 +527,7 @@ record_from_json(const struct model *m, const json_t *in,
 	struct buf own, *b = NULL;
 	char ts[40], idtxt[37];
 	size_t known;
+	int64_t now;
 	int rc, i;
 
 	memset(r, 0, sizeof *r);
@@ -555,7 +571,8 @@ record_from_json(const struct model *m, const json_t *in,
 	if ((rc = util_time_parse(json_string_value(v), &r->t, "observed_at",
 	    d)) != 0)
 		return rc;
-	if (r->t > util_now_ms() + 86400000LL)
+	now = util_now_ms();
+	if (r->t > now + 86400000LL)
 		return dib_fail(d, DIB_EINVAL, "observed_at",
 		    "%s is more than a day in the future",
 		    json_string_value(v));
@@ -626,7 +643,7 @@ record_from_json(const struct model *m, const json_t *in,
 	if (id != NULL)
 		memcpy(r->id, id, 16);
 	else
-		util_uuid7(util_now_ms(), r->id);
+		util_uuid7(now, r->id);
 
 	/* The body: fixed key order, so equal input encodes alike. */
 	sc = scratch_get();
