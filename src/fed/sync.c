@@ -983,6 +983,7 @@ apply_block(struct sync_apply *a, const uint8_t *p, size_t n,
 	enum log_recv what = LOG_RECV_HELD;
 	char target[120], oid[9];
 	int64_t origin;
+	size_t mark;
 	int rc;
 
 	if ((rc = parse_block(p, n, &b, &bodies, &lens, &h, d)) != 0 ||
@@ -1047,6 +1048,7 @@ apply_block(struct sync_apply *a, const uint8_t *p, size_t n,
 	/* A block the projection cannot take (a record id another origin
 	 * already holds) must not jam the link: it is quarantined and its
 	 * log frozen, like an equivocation. */
+	mark = store_pend_mark(a->s);
 	if ((rc = store_exec(a->s, "SAVEPOINT sync_block", d)) != 0)
 		goto out;
 	rc = log_receive(a->s, origin, &b, &h, &what, d);
@@ -1056,6 +1058,7 @@ apply_block(struct sync_apply *a, const uint8_t *p, size_t n,
 		snprintf(why, sizeof why, "%s", d->msg);
 		sqlite3_exec(a->s->db, "ROLLBACK TO sync_block; RELEASE "
 		    "sync_block", NULL, NULL, NULL);
+		store_pend_unwind(a->s, mark);
 		store_cache_reset(a->s);
 		a->refused_blocks++;
 		event(a, "sync.refused", target, "from %s: %s; block "
@@ -1071,6 +1074,7 @@ apply_block(struct sync_apply *a, const uint8_t *p, size_t n,
 	if (rc != 0) {
 		sqlite3_exec(a->s->db, "ROLLBACK TO sync_block; RELEASE "
 		    "sync_block", NULL, NULL, NULL);
+		store_pend_unwind(a->s, mark);
 		store_cache_reset(a->s);
 		goto out;
 	}

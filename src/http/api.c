@@ -282,7 +282,9 @@ parse_query(struct req *r, struct store_query *q, size_t *limit,
 	if ((v = http_arg(r, "cursor")) != NULL &&
 	    (rc = parse_cursor(v, q, d)) != 0)
 		return rc;
-	q->text = http_arg(r, "q");
+	/* Words: the index holds every write acknowledged before now. */
+	if ((q->text = http_arg(r, "q")) != NULL && *q->text != '\0')
+		writer_text_wait(&r->srv->writer, 5000);
 	return DIB_OK;
 }
 

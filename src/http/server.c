@@ -371,6 +371,7 @@ struct ckpt {
 	pthread_cond_t cv;
 	int want, stop, running;
 	const char *dbpath;
+	struct store *writer;           /* the writer's, whose hook it is */
 };
 
 static int
@@ -425,21 +426,23 @@ ckpt_loop(void *arg)
 }
 
 static void
-ckpt_start(struct ckpt *c, const char *dbpath, sqlite3 *writer)
+ckpt_start(struct ckpt *c, const char *dbpath, struct store *writer)
 {
 	memset(c, 0, sizeof *c);
 	c->dbpath = dbpath;
+	c->writer = writer;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	c->running = pthread_create(&c->thread, NULL, ckpt_loop, c) == 0;
 	/* Replaces the automatic checkpoint of the writer's connection. */
-	sqlite3_wal_hook(writer, ckpt_hook, c);
+	store_set_wal_hook(writer, ckpt_hook, c);
 }
 
 /* After the writer stopped. */
 static void
 ckpt_stop(struct ckpt *c)
 {
+	store_set_wal_hook(c->writer, NULL, NULL);
 	if (c->running) {
 		pthread_mutex_lock(&c->mu);
 		c->stop = 1;
@@ -607,7 +610,7 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 	}
 	if ((rc = listen_socket(c, &fd, url, sizeof url, s->tls, d)) != 0)
 		goto out;
-	ckpt_start(&ck, s->dbpath, s->node->store->db);
+	ckpt_start(&ck, s->dbpath, s->node->store);
 	ck_on = 1;
 	if ((rc = writer_start(&s->writer, s->node, d)) != 0)
 		goto out;
@@ -696,7 +699,6 @@ http_serve(const struct http_conf *c, struct dib_diag *d)
 out:
 	if (ck_on) {
 		/* The writer never started. */
-		sqlite3_wal_hook(s->node->store->db, NULL, NULL);
 		ckpt_stop(&ck);
 	}
 	for (i = 0; i < s->nreaders; i++)

@@ -5,14 +5,117 @@
 */
 #include "http/writer.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "node/node.h"
 #include "store/store.h"
 
 #define BATCH_MAX 256   /* jobs in one transaction */
 
-/* 1 when the batch's transaction committed. */
+/* What a committed transaction added, on its way to the indexer. */
+struct writer_batch {
+	struct store_item *items;
+	size_t nitems;
+	struct writer_batch *next;
+};
+
+/* Index what a transaction added (not under w->mu). */
+static void
+index_items(struct writer *w, struct store_item *v, size_t n)
+{
+	struct dib_diag d;
+
+	/* A failure leaves these out of the index until the node opens
+	 * again (it catches up); the records themselves are committed. */
+	if (n > 0 && node_text_index(w->node, v, n, &d) != 0) {
+		fprintf(stderr, "diboli: index de recherche : %s (rattrapé au "
+		    "prochain démarrage)\n", d.msg);
+		w->text_failures++;
+	}
+	store_items_free(v, n);
+}
+
+static void *
+index_loop(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_setname_np(pthread_self(), "diboli-index");
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct writer_batch *b;
+
+		while (w->ixhead == NULL && !w->ixstop)
+			pthread_cond_wait(&w->ixwork, &w->mu);
+		if ((b = w->ixhead) == NULL)
+			break;
+		if ((w->ixhead = b->next) == NULL)
+			w->ixtail = NULL;
+		pthread_mutex_unlock(&w->mu);
+		index_items(w, b->items, b->nitems);
+		free(b);
+		pthread_mutex_lock(&w->mu);
+		w->ixdone_n++;
+		pthread_cond_broadcast(&w->ixdone);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* On the writer thread, after a commit: its words to the indexer. */
+static void
+pass_on(struct writer *w)
+{
+	struct writer_batch *b;
+	size_t n;
+	struct store_item *v = node_text_take(w->node, &n);
+
+	if (n == 0)
+		return;
+	if ((b = malloc(sizeof *b)) == NULL || !w->ixrunning) {
+		/* No indexer (out of memory): index here. */
+		free(b);
+		index_items(w, v, n);
+		return;
+	}
+	b->items = v;
+	b->nitems = n;
+	b->next = NULL;
+	pthread_mutex_lock(&w->mu);
+	if (w->ixtail)
+		w->ixtail->next = b;
+	else
+		w->ixhead = b;
+	w->ixtail = b;
+	w->ixqueued_n++;
+	pthread_cond_signal(&w->ixwork);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+writer_text_wait(struct writer *w, int ms)
+{
+	struct timespec ts;
+	uint64_t want;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&w->mu);
+	want = w->ixqueued_n;
+	while (w->ixdone_n < want && w->ixrunning && !w->ixstop)
+		if (pthread_cond_timedwait(&w->ixdone, &w->mu, &ts) != 0)
+			break;
+	pthread_mutex_unlock(&w->mu);
+}
+
 static int
 run_batch(struct writer *w, struct writer_job *jobs)
 {
@@ -29,6 +132,8 @@ run_batch(struct writer *w, struct writer_job *jobs)
 		return 0;
 	}
 	for (j = jobs; j; j = j->next) {
+		size_t mark = store_pend_mark(s);
+
 		dib_diag_clear(&j->d);
 		if (sqlite3_exec(s->db, "SAVEPOINT job", NULL, NULL, NULL) !=
 		    SQLITE_OK) {
@@ -38,6 +143,7 @@ run_batch(struct writer *w, struct writer_job *jobs)
 		j->rc = j->fn(w->node, j->arg, &j->d);
 		if (j->rc != 0) {
 			sqlite3_exec(s->db, "ROLLBACK TO job", NULL, NULL, NULL);
+			store_pend_unwind(s, mark);
 			store_cache_reset(s);
 		}
 		sqlite3_exec(s->db, "RELEASE job", NULL, NULL, NULL);
@@ -81,6 +187,7 @@ loop(void *arg)
 		j->next = NULL;
 		pthread_mutex_unlock(&w->mu);
 		ok = run_batch(w, batch);
+		pass_on(w);
 		if (w->committed != NULL)
 			w->committed(w->committed_arg, ok);
 		pthread_mutex_lock(&w->mu);
@@ -99,6 +206,20 @@ loop(void *arg)
 	return NULL;
 }
 
+/* Let the indexer finish the batches handed to it, then stop it. */
+static void
+writer_stop_indexer(struct writer *w)
+{
+	if (!w->ixrunning)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->ixstop = 1;
+	pthread_cond_signal(&w->ixwork);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->indexer, NULL);
+	w->ixrunning = 0;
+}
+
 int
 writer_start(struct writer *w, struct node *n, struct dib_diag *d)
 {
@@ -107,8 +228,14 @@ writer_start(struct writer *w, struct node *n, struct dib_diag *d)
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
-	if (pthread_create(&w->thread, NULL, loop, w) != 0)
+	pthread_cond_init(&w->ixwork, NULL);
+	pthread_cond_init(&w->ixdone, NULL);
+	node_text_defer(n);
+	w->ixrunning = pthread_create(&w->indexer, NULL, index_loop, w) == 0;
+	if (pthread_create(&w->thread, NULL, loop, w) != 0) {
+		writer_stop_indexer(w);
 		return dib_fail(d, DIB_ENOMEM, "", "cannot start the writer");
+	}
 	return DIB_OK;
 }
 
@@ -187,7 +314,10 @@ writer_stop(struct writer *w)
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
+	writer_stop_indexer(w);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->done);
+	pthread_cond_destroy(&w->ixwork);
+	pthread_cond_destroy(&w->ixdone);
 }

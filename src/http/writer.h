@@ -2,7 +2,11 @@
 ** The single writer: one thread owns the node's write connection and runs
 ** the jobs that request threads hand it, many per transaction (group
 ** commit). A job's caller is answered only after that transaction's
-** commit, so an acknowledged write is durable.
+** commit, so an acknowledged write is durable. A second thread, the
+** indexer, then puts the words of what the transaction added into the
+** text index (a file of its own, store/text.h) while the writer goes on
+** with the next one; a search waits for it (writer_text_wait), so q=
+** finds every write acknowledged before the search began.
 */
 #ifndef DIB_WRITER_H
 #define DIB_WRITER_H
@@ -13,6 +17,7 @@
 #include "util/err.h"
 
 struct node;
+struct writer_batch;
 
 /* A unit of work: runs inside the writer's transaction (a savepoint). */
 typedef int (*writer_fn)(struct node *n, void *arg, struct dib_diag *d);
@@ -37,6 +42,14 @@ struct writer {
 	pthread_cond_t done;            /* a batch finished */
 	struct writer_job *head, *tail; /* queued jobs */
 	int stop;
+	/* The indexer: committed batches, in commit order. */
+	pthread_t indexer;
+	pthread_cond_t ixwork;          /* a batch to index, or stop */
+	pthread_cond_t ixdone;          /* a batch indexed */
+	struct writer_batch *ixhead, *ixtail;
+	uint64_t ixqueued_n, ixdone_n;  /* batches handed, indexed */
+	int ixstop, ixrunning;
+	uint64_t text_failures;         /* batches the index missed */
 	uint64_t commits;               /* transactions committed */
 	uint64_t jobs;                  /* jobs run */
 	/* Called on the writer thread after each batch (ok: committed),
@@ -67,6 +80,12 @@ int writer_submit(struct writer *w, struct writer_job *job);
 /* Set the hook called after each batch (see struct writer). */
 void writer_set_commit_hook(struct writer *w, void (*fn)(void *, int),
     void *arg);
+
+/*
+** Wait (at most ms) until the text index holds every transaction that
+** committed before the call: before a search. Thread-safe.
+*/
+void writer_text_wait(struct writer *w, int ms);
 
 /* Finish the queued jobs, stop the thread. The node stays open. */
 void writer_stop(struct writer *w);

@@ -315,12 +315,13 @@ log_append_prepared(struct store *s, const struct log_signer *k,
     struct record *recs, size_t n, const struct log_prep *p,
     struct dib_diag *d)
 {
-	size_t start, b = 0;
+	size_t start, b = 0, mark;
 	int64_t now = util_now_ms();
 	int rc = DIB_OK;
 
 	if (n == 0)
 		return DIB_OK;
+	mark = store_pend_mark(s);
 	if ((rc = store_exec(s, "SAVEPOINT log_append", d)) != 0)
 		return rc;
 	for (start = 0; start < n && rc == 0;) {
@@ -352,6 +353,7 @@ log_append_prepared(struct store *s, const struct log_signer *k,
 	if (rc != 0) {
 		sqlite3_exec(s->db, "ROLLBACK TO log_append; RELEASE log_append",
 		    NULL, NULL, NULL);
+		store_pend_unwind(s, mark);
 		store_cache_reset(s);
 		return rc;
 	}

@@ -19,6 +19,7 @@
 #include "geo/geo.h"
 #include "log/record.h"
 #include "model/model.h"
+#include "store/text.h"
 #include "util/json.h"
 #include "util/util.h"
 
@@ -85,12 +86,14 @@ int
 node_init(const char *dir, const char *nation, const char *name,
     struct dib_diag *d)
 {
-	char db[2100], key[2100], hex[65], text[128], ts[40], nat[3];
+	char db[2100], key[2100], textdb[2100], hex[65], text[128], ts[40];
+	char nat[3];
 	uint8_t seed[32], pk[32], sk[64];
 	struct store *s = NULL;
+	struct store_text *tx = NULL;
 	struct stat sb;
 	sqlite3_stmt *st = NULL;
-	int rc, made_key = 0, made_db = 0;
+	int rc, made_key = 0, made_db = 0, made_text = 0;
 
 	if (dir == NULL || *dir == '\0')
 		return dib_fail(d, DIB_EUSAGE, "dir", "--dir is required");
@@ -153,7 +156,12 @@ node_init(const char *dir, const char *nation, const char *name,
 		rc = store_dberr(s, d, "init");
 		goto out;
 	}
-	rc = store_commit(s, d);
+	if ((rc = store_commit(s, d)) != 0)
+		goto out;
+	made_text = 1;
+	if ((rc = path_join(textdb, sizeof textdb, dir, STORE_TEXT_DB, d)) ==
+	    0 && (rc = store_text_open(textdb, hex, &tx, d)) == 0)
+		store_text_close(tx);
 out:
 	sqlite3_finalize(st);
 	if (s != NULL && rc != 0)
@@ -171,6 +179,13 @@ out:
 			snprintf(side, sizeof side, "%s-wal", db);
 			unlink(side);
 			snprintf(side, sizeof side, "%s-shm", db);
+			unlink(side);
+		}
+		if (made_text) {
+			unlink(textdb);
+			snprintf(side, sizeof side, "%s-wal", textdb);
+			unlink(side);
+			snprintf(side, sizeof side, "%s-shm", textdb);
 			unlink(side);
 		}
 	}
@@ -217,6 +232,76 @@ out:
 		free(text);
 	}
 	return rc;
+}
+
+/* After each commit of the node's connection: the words it added. */
+static void
+text_committed(void *arg, struct store_item *v, size_t count)
+{
+	struct node *n = arg;
+	struct store_item *nv;
+
+	if (n->text_deferred) {
+		if (n->ready == NULL) {
+			n->ready = v;
+			n->nready = count;
+			return;
+		}
+		nv = realloc(n->ready, (n->nready + count) * sizeof *nv);
+		if (nv != NULL) {
+			memcpy(nv + n->nready, v, count * sizeof *v);
+			n->ready = nv;
+			n->nready += count;
+			free(v);
+			return;
+		}
+		/* Out of memory: these stay uncovered until the next open. */
+		store_items_free(v, count);
+		return;
+	}
+	/* A failure leaves them uncovered: the next open indexes them. */
+	node_text_index(n, v, count, NULL);
+	store_items_free(v, count);
+}
+
+/* The text index: open, catch up with the records, then follow them. */
+static int
+open_text(struct node *n, struct dib_diag *d)
+{
+	char path[2100];
+	int64_t added;
+	int rc;
+
+	if ((rc = path_join(path, sizeof path, n->dir, STORE_TEXT_DB, d)) !=
+	    0 || (rc = store_text_open(path, n->id, &n->text, d)) != 0 ||
+	    (rc = store_text_catch_up(n->text, n->store, &added, d)) != 0)
+		return rc;
+	store_collect(n->store, text_committed, n);
+	return DIB_OK;
+}
+
+void
+node_text_defer(struct node *n)
+{
+	n->text_deferred = 1;
+}
+
+struct store_item *
+node_text_take(struct node *n, size_t *count)
+{
+	struct store_item *v = n->ready;
+
+	*count = n->nready;
+	n->ready = NULL;
+	n->nready = 0;
+	return v;
+}
+
+int
+node_text_index(struct node *n, const struct store_item *v, size_t count,
+    struct dib_diag *d)
+{
+	return store_text_add(n->text, v, count, d);
 }
 
 int
@@ -273,7 +358,8 @@ node_open(const char *dir, struct node **out, struct dib_diag *d)
 	n->signer.origin = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((rc = model_load_node(dir, &n->model, d)) != 0)
+	if ((rc = model_load_node(dir, &n->model, d)) != 0 ||
+	    (rc = open_text(n, d)) != 0)
 		goto fail;
 	*out = n;
 	return DIB_OK;
@@ -289,6 +375,8 @@ node_close(struct node *n)
 	if (n == NULL)
 		return;
 	store_close(n->store);
+	store_text_close(n->text);
+	store_items_free(n->ready, n->nready);
 	model_free(n->model);
 	sodium_memzero(&n->signer, sizeof n->signer);
 	free(n);

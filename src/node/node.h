@@ -25,9 +25,18 @@ struct record;
 #define NODE_NAME_MAX 200
 #define NODE_MAX_BATCH 10000    /* records in one bulk append */
 
+struct store_text;
+
 struct node {
 	char dir[2048];                 /* the data directory */
 	struct store *store;            /* its database */
+	struct store_text *text;        /* its text index (STORE_TEXT_DB) */
+	/* deferred: what commits add waits in ready for node_text_take
+	 * (the server indexes it on a thread of its own); else each
+	 * commit indexes its words at once. */
+	int text_deferred;
+	struct store_item *ready;
+	size_t nready;
 	struct model *model;            /* the node's model */
 	struct log_signer signer;       /* key and origin row */
 	char nation[3];                 /* ISO 3166-1 alpha-2 */
@@ -49,6 +58,17 @@ int node_open(const char *dir, struct node **out, struct dib_diag *d);
 
 /* Close and wipe the key. Accepts NULL. */
 void node_close(struct node *n);
+
+/*
+** The text index. node_text_defer: from now on leave what commits add to
+** node_text_take (on the writing thread), which gives it, in commit
+** order, to index with node_text_index (on one other thread at a time).
+** Without that, node_open and each commit keep the index up to date.
+*/
+void node_text_defer(struct node *n);
+struct store_item *node_text_take(struct node *n, size_t *count);
+int node_text_index(struct node *n, const struct store_item *v,
+    size_t count, struct dib_diag *d);
 
 struct node_counts {
 	int64_t origins;        /* nodes whose logs are held, self included */

@@ -159,14 +159,9 @@ store_project(struct store *s, int64_t log, int64_t seq,
 		return store_dberr(s, d, "projection");
 	}
 	sqlite3_reset(st);
-	if (r->text != NULL) {
-		st = store_stmt(s, ST_TEXT_INSERT);
-		sqlite3_bind_int64(st, 1, k);
-		sqlite3_bind_text(st, 2, r->text, -1, SQLITE_STATIC);
-		if ((rc = step_done(s, st, d, "projection")) != 0)
-			return rc;
-		sqlite3_reset(st);
-	}
+	/* Its words go to the text index once this commits (store/text.c). */
+	if (store_pend_add(s, k, r->text) != 0)
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
 	if (state == STORE_CURRENT && (r->geom == RECORD_GEOM_LINE ||
 	    r->geom == RECORD_GEOM_POLYGON)) {
 		st = store_stmt(s, ST_BOX_INSERT);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/text.h"
 #include "util/buf.h"
 #include "util/util.h"
 
@@ -152,10 +153,8 @@ text_make(struct store *s, const char *text, struct catset *cs,
     struct dib_diag *d)
 {
 	struct buf m;
-	sqlite3_stmt *st = NULL;
 	const char *p = text;
-	size_t cap = 0;
-	int rc = DIB_OK;
+	int rc;
 
 	if (text == NULL || *text == '\0')
 		return DIB_OK;
@@ -183,29 +182,8 @@ text_make(struct store *s, const char *text, struct catset *cs,
 		return m.oom ? dib_fail(d, DIB_EBADREQ, "q", "too long") :
 		    DIB_OK;
 	}
-	if (sqlite3_prepare_v2(s->db, "SELECT rowid FROM rec_text WHERE "
-	    "rec_text MATCH ?1", -1, &st, NULL) != SQLITE_OK) {
-		buf_free(&m);
-		return store_dberr(s, d, "query");
-	}
-	sqlite3_bind_text(st, 1, m.p, (int)m.len, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (cs->nkeys == cap) {
-			int64_t *nk;
-
-			cap = cap ? cap * 2 : 256;
-			if ((nk = realloc(cs->keys, cap * sizeof *nk)) == NULL) {
-				rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
-				break;
-			}
-			cs->keys = nk;
-		}
-		cs->keys[cs->nkeys++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
+	rc = store_text_search(s, m.p, &cs->keys, &cs->nkeys, d);
 	buf_free(&m);
-	if (rc == 0 && cs->nkeys > 1)
-		qsort(cs->keys, cs->nkeys, sizeof *cs->keys, cmp_key);
 	return rc;
 }
 

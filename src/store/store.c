@@ -75,14 +75,8 @@ static const char schema[] =
     "CREATE VIEW rec AS SELECT e.id, e.k >> 40 AS log, e.k & 1099511627775 "
     "AS seq, c.id AS category, e.prec, e.t, e.day, e.zkey, e.patrol "
     "FROM entries e JOIN categories c ON c.code = e.cat WHERE e.state = 0;\n"
-    /* Words of text attributes, for q=: contentless FTS5 keyed by entry
-     * (every version; queries keep the current ones). No ranking is
-     * used, so no per-document sizes (columnsize=0): one B-tree insert
-     * less per record. */
-    "CREATE VIRTUAL TABLE rec_text USING fts5(body, content='', "
-    "tokenize='unicode61 remove_diacritics 2', detail=none, "
-    "columnsize=0);\n"
-    "INSERT INTO rec_text(rec_text, rank) VALUES('automerge', 16);\n"
+    /* The words of text attributes, for q=, are indexed in a file of
+     * their own beside this one (store/text.c), by a second writer. */
     /* Current lines and polygons (few): an R*Tree keyed by entry. */
     "CREATE VIRTUAL TABLE rec_box USING rtree(k, minx, maxx, miny, maxy);\n"
     /* History: what replaced or withdrew a record (kind 1 supersede,
@@ -169,7 +163,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	    "WHERE state = 0 AND day = ?1",
 	[ST_CAT_FIND] = "SELECT code FROM categories WHERE id = ?1",
 	[ST_CAT_INSERT] = "INSERT INTO categories(id) VALUES(?1)",
-	[ST_TEXT_INSERT] = "INSERT INTO rec_text(rowid, body) VALUES(?1, ?2)",
 	[ST_LOG_INFO] = "SELECT o.pubkey, o.nation, o.name, l.audience FROM "
 	    "logs l JOIN origins o ON o.id = l.origin WHERE l.id = ?1",
 };
@@ -204,6 +197,122 @@ configure(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* ---- what commits add, for the text index ---- */
+
+static void
+on_rollback(void *arg)
+{
+	struct store *s = arg;
+
+	store_pend_unwind(s, 0);
+}
+
+/* After each commit: hand over what it added, then checkpoint. */
+static int
+on_wal(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *s = arg;
+
+	if (s->committed != NULL && s->npend > 0) {
+		struct store_item *v = s->pend;
+		size_t n = s->npend;
+
+		s->pend = NULL;
+		s->npend = s->pcap = 0;
+		s->committed(s->committed_arg, v, n);
+	}
+	if (s->wal != NULL)
+		return s->wal(s->wal_arg, db, name, pages);
+	if (pages >= 1000)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
+		    NULL, NULL);
+	return SQLITE_OK;
+}
+
+void
+store_collect(struct store *s, store_committed_fn fn, void *arg)
+{
+	s->committed = fn;
+	s->committed_arg = arg;
+}
+
+void
+store_set_wal_hook(struct store *s, store_wal_fn fn, void *arg)
+{
+	s->wal = fn;
+	s->wal_arg = arg;
+}
+
+size_t
+store_pend_mark(const struct store *s)
+{
+	return s->npend;
+}
+
+void
+store_pend_unwind(struct store *s, size_t mark)
+{
+	while (s->npend > mark)
+		free(s->pend[--s->npend].text);
+}
+
+int
+store_pend_add(struct store *s, int64_t k, const char *text)
+{
+	struct store_item *it;
+
+	if (s->committed == NULL)
+		return DIB_OK;
+	if (s->npend == s->pcap) {
+		size_t cap = s->pcap ? s->pcap * 2 : 1024;
+		struct store_item *nv = realloc(s->pend, cap * sizeof *nv);
+
+		if (nv == NULL)
+			return DIB_ENOMEM;
+		s->pend = nv;
+		s->pcap = cap;
+	}
+	it = &s->pend[s->npend];
+	it->k = k;
+	it->text = NULL;
+	if (text != NULL && (it->text = strdup(text)) == NULL)
+		return DIB_ENOMEM;
+	s->npend++;
+	return DIB_OK;
+}
+
+void
+store_items_free(struct store_item *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i].text);
+	free(v);
+}
+
+/*
+** Version 2 kept the text index in this file: it moves to text.db, which
+** the node rebuilds from the records when it opens.
+*/
+static int
+migrate_2(struct store *s, struct dib_diag *d)
+{
+	char v[16];
+	int rc;
+
+	snprintf(v, sizeof v, "%d", STORE_SCHEMA_VERSION);
+	if ((rc = store_exec(s, "BEGIN IMMEDIATE", d)) != 0)
+		return rc;
+	if ((rc = store_exec(s, "DROP TABLE IF EXISTS rec_text", d)) != 0 ||
+	    (rc = store_meta_set(s, "schema_version", v, d)) != 0 ||
+	    (rc = store_exec(s, "COMMIT", d)) != 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return DIB_OK;
+}
+
 int
 store_open(const char *path, int create, struct store **out,
     struct dib_diag *d)
@@ -227,9 +336,16 @@ store_open(const char *path, int create, struct store **out,
 	}
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_extended_result_codes(s->db, 1);
+	/* 8 KB pages: half the WAL frames (and their writes and checksums)
+	 * of the default 4 KB for the same records; set before the first
+	 * write, as a WAL database keeps its page size. */
+	if (create && (rc = store_exec(s, "PRAGMA page_size=8192", d)) != 0)
+		goto fail;
 	if (strcmp(path, ":memory:") != 0 &&
 	    (rc = store_exec(s, "PRAGMA journal_mode=WAL", d)) != 0)
 		goto fail;
+	sqlite3_wal_hook(s->db, on_wal, s);
+	sqlite3_rollback_hook(s->db, on_rollback, s);
 	/* A small page cache per connection (readers are many); the node's
 	 * writing connection takes a bigger one (node_open). */
 	if ((rc = store_exec(s, "PRAGMA synchronous=FULL;"
@@ -255,6 +371,10 @@ store_open(const char *path, int create, struct store **out,
 			    "%s is not a diboli database", path);
 			goto fail;
 		}
+		if (strtol(v, NULL, 10) == 2 && (rc = migrate_2(s, d)) != 0)
+			goto fail;
+		if (strtol(v, NULL, 10) == 2)
+			snprintf(v, sizeof v, "%d", STORE_SCHEMA_VERSION);
 		if (strtol(v, NULL, 10) != STORE_SCHEMA_VERSION) {
 			rc = dib_fail(d, DIB_EINVAL, "dir",
 			    "%s has schema version %s; this diboli reads "
@@ -279,6 +399,9 @@ store_close(struct store *s)
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	sqlite3_close(s->textdb);
+	store_pend_unwind(s, 0);
+	free(s->pend);
 	store_cache_reset(s);
 	free(s);
 }

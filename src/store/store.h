@@ -17,7 +17,10 @@
 
 struct record;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
+
+/* The text index beside a node's database (store/text.c). */
+#define STORE_TEXT_DB "text.db"
 
 /* The key of record seq of log in the entries table. */
 #define STORE_ENTRY_SHIFT 40
@@ -45,7 +48,6 @@ enum store_stmt {
 	ST_DAYSCAN,
 	ST_CAT_FIND,
 	ST_CAT_INSERT,
-	ST_TEXT_INSERT,
 	ST_LOG_INFO,
 	ST_COUNT
 };
@@ -64,11 +66,35 @@ struct store_cat {
 	int64_t code;                   /* its categories.code */
 };
 
+/* An entry the projector added, and its words for the text index. */
+struct store_item {
+	int64_t k;                      /* entries.k */
+	char *text;                     /* owned, or NULL: no words */
+};
+
+/* Called after each commit with what it added (the callee owns v). */
+typedef void (*store_committed_fn)(void *arg, struct store_item *v,
+    size_t n);
+
+/* Called after each commit that wrote to the WAL (sqlite3_wal_hook). */
+typedef int (*store_wal_fn)(void *arg, sqlite3 *db, const char *name,
+    int pages);
+
 struct store {
 	sqlite3 *db;                    /* the connection */
 	sqlite3_stmt *st[ST_COUNT];     /* prepared on first use */
 	struct store_cat *cat;          /* open-addressing table of codes */
 	size_t ncap, nused;             /* its size (a power of 2), use */
+	/* What the projector added in the open transaction, kept only once
+	 * store_collect was called: handed over after the commit, dropped
+	 * by a rollback (store_pend_unwind for a savepoint's). */
+	store_committed_fn committed;
+	void *committed_arg;
+	struct store_item *pend;
+	size_t npend, pcap;
+	store_wal_fn wal;               /* a checkpointer, or NULL */
+	void *wal_arg;
+	sqlite3 *textdb;                /* the text index, read; lazily */
 };
 
 /*
@@ -78,6 +104,32 @@ struct store {
 */
 int store_open(const char *path, int create, struct store **out,
     struct dib_diag *d);
+
+/*
+** Keep what the projector adds (entries and their words) and hand it to
+** fn(arg, ...) after each commit. For a node's writing connection.
+*/
+void store_collect(struct store *s, store_committed_fn fn, void *arg);
+
+/*
+** Around a savepoint that may roll back projections: the mark before it,
+** and after ROLLBACK TO, forget what came after the mark.
+*/
+size_t store_pend_mark(const struct store *s);
+void store_pend_unwind(struct store *s, size_t mark);
+
+/* The projector's: remember entry k and its words (copied; NULL: none). */
+int store_pend_add(struct store *s, int64_t k, const char *text);
+
+/* Free items (their texts too). Accepts NULL. */
+void store_items_free(struct store_item *v, size_t n);
+
+/*
+** Checkpoints: the store owns the connection's WAL hook (it hands over
+** what commits added); fn, if set, is then called as the hook would be.
+** Unset, the store checkpoints every 1,000 pages like SQLite's default.
+*/
+void store_set_wal_hook(struct store *s, store_wal_fn fn, void *arg);
 
 /* Finalize statements and close. Accepts NULL. */
 void store_close(struct store *s);

@@ -1515,7 +1515,8 @@ def hammer(url, token, stop, nthreads=8, per=50):
         while not stop.is_set():
             n += 1
             recs = [sight(k * 1000 + j, 14.0 + k / 100, -12.0 - j / 1000,
-                          at(n % 5000)) for j in range(per)]
+                          at(n % 5000), remarks="Pirogues sur la Falémé")
+                    for j in range(per)]
             try:
                 r = api.post(API + "/records", {"records": recs},
                              timeout=20)
@@ -1568,7 +1569,7 @@ def check_present(url, token, ids, nthreads=4):
 def test_kill_under_load():
     with TempDir() as tmp:
         d = new_node(tmp)
-        users = make_users(d, ["reporter"])
+        users = make_users(d, ["reporter", "analyst"])
         tok = users["reporter"][1]
         srv = Server(d)
         try:
@@ -1593,6 +1594,15 @@ def test_kill_under_load():
             # A bulk is one transaction: all or nothing.
             assert c["records"] % 50 == 0, c
             assert c["records"] >= len(acked), c
+            # The text index (a file of its own, committed after the
+            # records) caught up on restart: every record is found.
+            r = Api(srv.url, token=users["analyst"][1]).get(
+                API + "/records.csv", params={"q": "falemé"})
+            assert r.status_code == 200, show(r)
+            words = {x["id"] for x in csv.DictReader(io.StringIO(
+                r.text, newline=""))}
+            assert set(acked) <= words, len(set(acked) - words)
+            assert len(words) == c["records"], (len(words), c)
             rc, _ = srv.stop()
             assert rc == 0, srv.stderr()
         v = log_verify(d)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -19,6 +20,7 @@
 #include "node/node.h"
 #include "store/project.h"
 #include "store/query.h"
+#include "store/text.h"
 #include "util/util.h"
 
 struct fix {
@@ -387,6 +389,101 @@ test_project_out_of_order(void **state)
 	json_decref(in);
 }
 
+/* How many entries the words q find, through the node's own store. */
+static size_t
+found(struct node *n, const char *q)
+{
+	struct dib_diag d;
+	int64_t *keys = NULL;
+	size_t count = 0;
+
+	if (store_text_search(n->store, q, &keys, &count, &d) != 0)
+		fail_msg("search %s: %s", q, d.msg);
+	free(keys);
+	return count;
+}
+
+static void
+add_remark(struct node *n, const char *words)
+{
+	struct dib_diag d;
+	uint8_t id[16];
+	char text[400];
+
+	snprintf(text, sizeof text, "{\"category\":\"security.armed_group."
+	    "sighting\",\"observed_at\":\"2025-02-21T08:00:00Z\","
+	    "\"location\":\"14.45 -12.2\",\"attributes\":{\"remarks\":"
+	    "\"%s\"}}", words);
+	if (add(n, text, id, &d) != 0)
+		fail_msg("add: %s: %s", d.field, d.msg);
+}
+
+/*
+** The text index: what commits add is found, what rolls back is not;
+** what the file lacks (deleted, or a commit it missed) is rebuilt when
+** the node opens; a database of version 2 loses its old index table.
+*/
+static void
+test_text_index(void **state)
+{
+	struct fix *f = *state;
+	struct dib_diag d;
+	char path[200];
+	json_t *j[2];
+	uint8_t ids[2][16];
+	int i;
+
+	for (i = 0; i < 30; i++)
+		add_remark(f->n, i % 3 ? "pirogues sur la Falémé" :
+		    "camion immobilisé à Kidira");
+	assert_int_equal(found(f->n, "\"falémé\""), 20);
+	assert_int_equal(found(f->n, "\"kidira\""), 10);
+	/* Diacritics are folded: "falemé" is "falémé". */
+	assert_int_equal(found(f->n, "\"falemé\""), 20);
+	/* A bulk append that fails writes and indexes nothing. */
+	j[0] = json_loads("{\"category\":\"security.armed_group.sighting\","
+	    "\"observed_at\":\"2025-02-21T08:00:00Z\",\"location\":"
+	    "\"14.45 -12.2\",\"attributes\":{\"remarks\":\"orpailleurs à "
+	    "Sadiola\"}}", 0, NULL);
+	j[1] = json_loads("{\"category\":\"no.such\"}", 0, NULL);
+	assert_int_not_equal(node_add(f->n, j, 2, ids, &d), 0);
+	json_decref(j[0]);
+	json_decref(j[1]);
+	assert_int_equal(found(f->n, "\"sadiola\""), 0);
+
+	/* Deleted: rebuilt from the records. */
+	node_close(f->n);
+	f->n = NULL;
+	snprintf(path, sizeof path, "%s/%s", f->dir, STORE_TEXT_DB);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(node_open(f->dir, &f->n, &d), 0);
+	assert_int_equal(found(f->n, "\"falémé\""), 20);
+
+	/* A hole in what it covers (a commit it missed): filled. */
+	assert_int_equal(sqlite3_exec(f->n->store->textdb, "INSERT INTO "
+	    "rec_text(rec_text) VALUES('delete-all'); DELETE FROM covered; "
+	    "INSERT INTO covered VALUES(1, 1, 5), (1, 20, 25)", NULL, NULL,
+	    NULL), SQLITE_OK);
+	node_close(f->n);
+	assert_int_equal(node_open(f->dir, &f->n, &d), 0);
+	/* 1-5 and 20-25 were said covered: their words stay missing. */
+	assert_int_equal(found(f->n, "\"falémé\"") + found(f->n,
+	    "\"kidira\""), 30 - 11);
+	assert_int_equal(store_count(f->n->store, "SELECT count(*) FROM "
+	    "logs"), 1);
+
+	/* Version 2 kept rec_text in the database: dropped, and rebuilt. */
+	assert_int_equal(exec(f->n, "CREATE VIRTUAL TABLE rec_text USING "
+	    "fts5(body); UPDATE meta SET value = '2' WHERE key = "
+	    "'schema_version'"), SQLITE_OK);
+	node_close(f->n);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(node_open(f->dir, &f->n, &d), 0);
+	assert_int_equal(store_count(f->n->store, "SELECT count(*) FROM "
+	    "sqlite_schema WHERE name = 'rec_text'"), 0);
+	assert_int_equal(found(f->n, "\"falémé\""), 20);
+}
+
 int
 main(void)
 {
@@ -406,6 +503,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_project_out_of_order,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_index, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

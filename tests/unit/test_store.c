@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -24,7 +26,7 @@ test_open_memory(void **state)
 	(void)state;
 	assert_int_equal(store_open(":memory:", 1, &s, &d), 0);
 	assert_int_equal(store_meta_get(s, "schema_version", v, sizeof v), 0);
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
 	assert_int_equal(store_meta_get(s, "nope", v, sizeof v),
 	    DIB_ENOTFOUND);
 	assert_int_equal(store_count(s, "SELECT count(*) FROM rec"), 0);
@@ -124,6 +126,89 @@ test_category_under(void **state)
 	assert_true(store_category_under("anything", ""));
 }
 
+/* What the committed callback was given, in order. */
+static int64_t got[16];
+static size_t ngot;
+static int calls;
+
+static void
+on_committed(void *arg, struct store_item *v, size_t n)
+{
+	size_t i;
+
+	(void)arg;
+	calls++;
+	for (i = 0; i < n && ngot < 16; i++)
+		got[ngot++] = v[i].k;
+	store_items_free(v, n);
+}
+
+static void
+run(struct store *s, const char *sql)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(s->db));
+}
+
+/*
+** The projector's entries reach the committed callback once their
+** transaction commits: not what a savepoint or the whole transaction
+** rolled back.
+*/
+static void
+test_pending_commits(void **state)
+{
+	char dir[] = "/tmp/diboli-store-XXXXXX", path[64], side[80];
+	struct store *s = NULL;
+	struct dib_diag d;
+	size_t mark;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/x.db", dir);
+	assert_int_equal(store_open(path, 1, &s, &d), 0);
+	/* Not collecting: nothing kept. */
+	assert_int_equal(store_pend_add(s, 99, "x"), 0);
+	assert_int_equal(store_pend_mark(s), 0);
+	store_collect(s, on_committed, NULL);
+	run(s, "BEGIN");
+	assert_int_equal(store_pend_add(s, 1, "pirogue"), 0);
+	mark = store_pend_mark(s);
+	run(s, "SAVEPOINT a");
+	assert_int_equal(store_pend_add(s, 2, NULL), 0);
+	run(s, "ROLLBACK TO a; RELEASE a");
+	store_pend_unwind(s, mark);
+	assert_int_equal(store_pend_add(s, 3, NULL), 0);
+	run(s, "INSERT INTO meta VALUES('a', '1'); COMMIT");
+	assert_int_equal(calls, 1);
+	assert_int_equal(ngot, 2);
+	assert_true(got[0] == 1 && got[1] == 3);
+	/* A rolled back transaction gives nothing, nor does it leak into
+	 * the next. */
+	run(s, "BEGIN");
+	assert_int_equal(store_pend_add(s, 4, "camion"), 0);
+	run(s, "INSERT INTO meta VALUES('b', '1'); ROLLBACK");
+	run(s, "BEGIN");
+	assert_int_equal(store_pend_add(s, 5, NULL), 0);
+	run(s, "INSERT INTO meta VALUES('c', '1'); COMMIT");
+	assert_int_equal(calls, 2);
+	assert_int_equal(ngot, 3);
+	assert_true(got[2] == 5);
+	/* Autocommit: the outer savepoint's release is the commit. */
+	run(s, "SAVEPOINT w");
+	assert_int_equal(store_pend_add(s, 6, NULL), 0);
+	run(s, "INSERT INTO meta VALUES('d', '1'); RELEASE w");
+	assert_int_equal(ngot, 4);
+	assert_true(got[3] == 6);
+	store_close(s);
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -134,6 +219,7 @@ main(void)
 		cmocka_unit_test(test_zkey_order),
 		cmocka_unit_test(test_zpoint),
 		cmocka_unit_test(test_category_under),
+		cmocka_unit_test(test_pending_commits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
