@@ -457,6 +457,12 @@ main(int argc, char **argv)
 	    NULL, NULL);
 	snprintf(db, sizeof db, "%s/%s", lib, NODE_DB);
 	lbytes = file_size(db);
+	/* With the text index beside it (its WAL too: it checkpoints on
+	 * its own). */
+	snprintf(db, sizeof db, "%s/%s", lib, STORE_TEXT_DB);
+	lbytes += file_size(db);
+	snprintf(db, sizeof db, "%s/%s-wal", lib, STORE_TEXT_DB);
+	lbytes += file_size(db);
 	rbytes = file_size(raw);
 
 	fprintf(stderr, "bench: bbox + 7-day queries...\n");
