@@ -272,9 +272,22 @@ open_text(struct node *n, struct dib_diag *d)
 	int64_t added;
 	int rc;
 
-	if ((rc = path_join(path, sizeof path, n->dir, STORE_TEXT_DB, d)) !=
-	    0 || (rc = store_text_open(path, n->id, &n->text, d)) != 0 ||
-	    (rc = store_text_catch_up(n->text, n->store, &added, d)) != 0)
+	if ((rc = path_join(path, sizeof path, n->dir, STORE_TEXT_DB, d)) != 0)
+		return rc;
+	if (store_text_open(path, n->id, &n->text, d) != 0) {
+		char side[2200];
+
+		/* Unreadable (damaged, not SQLite): it is derived, so it is
+		 * made again from the records. */
+		unlink(path);
+		snprintf(side, sizeof side, "%s-wal", path);
+		unlink(side);
+		snprintf(side, sizeof side, "%s-shm", path);
+		unlink(side);
+		if ((rc = store_text_open(path, n->id, &n->text, d)) != 0)
+			return rc;
+	}
+	if ((rc = store_text_catch_up(n->text, n->store, &added, d)) != 0)
 		return rc;
 	store_collect(n->store, text_committed, n);
 	return DIB_OK;

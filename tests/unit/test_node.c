@@ -482,6 +482,14 @@ test_text_index(void **state)
 	assert_int_equal(store_count(f->n->store, "SELECT count(*) FROM "
 	    "sqlite_schema WHERE name = 'rec_text'"), 0);
 	assert_int_equal(found(f->n, "\"falémé\""), 20);
+
+	/* Damaged beyond reading: made again. */
+	node_close(f->n);
+	f->n = NULL;
+	assert_int_equal(util_write_file(path, "not a database, not at all",
+	    26, 0644, &d), 0);
+	assert_int_equal(node_open(f->dir, &f->n, &d), 0);
+	assert_int_equal(found(f->n, "\"falémé\""), 20);
 }
 
 int
