@@ -170,24 +170,12 @@ out:
 	sodium_memzero(seed, sizeof seed);
 	sodium_memzero(sk, sizeof sk);
 	if (rc != 0) {
-		char side[2200];
-
 		if (made_key)
 			unlink(key);
-		if (made_db) {
-			unlink(db);
-			snprintf(side, sizeof side, "%s-wal", db);
-			unlink(side);
-			snprintf(side, sizeof side, "%s-shm", db);
-			unlink(side);
-		}
-		if (made_text) {
-			unlink(textdb);
-			snprintf(side, sizeof side, "%s-wal", textdb);
-			unlink(side);
-			snprintf(side, sizeof side, "%s-shm", textdb);
-			unlink(side);
-		}
+		if (made_db)
+			store_remove_files(db);
+		if (made_text)
+			store_remove_files(textdb);
 	}
 	return rc;
 }
@@ -275,15 +263,9 @@ open_text(struct node *n, struct dib_diag *d)
 	if ((rc = path_join(path, sizeof path, n->dir, STORE_TEXT_DB, d)) != 0)
 		return rc;
 	if (store_text_open(path, n->id, &n->text, d) != 0) {
-		char side[2200];
-
 		/* Unreadable (damaged, not SQLite): it is derived, so it is
 		 * made again from the records. */
-		unlink(path);
-		snprintf(side, sizeof side, "%s-wal", path);
-		unlink(side);
-		snprintf(side, sizeof side, "%s-shm", path);
-		unlink(side);
+		store_remove_files(path);
 		if ((rc = store_text_open(path, n->id, &n->text, d)) != 0)
 			return rc;
 	}

@@ -376,18 +376,25 @@ is_version(const json_t *rec, const char *idtxt)
 	    json_is_string(json_object_get(rec, "supersedes")));
 }
 
+/* The time in key of rec, in ms (0 if missing or malformed). */
+static int64_t
+time_at(const json_t *rec, const char *key)
+{
+	int64_t t = 0;
+
+	util_time_parse(json_string_value(json_object_get(rec, key)), &t, key,
+	    NULL);
+	return t;
+}
+
 /* Oldest first, ties by id: the order decisions are shown in. */
 static int
 by_time(const void *a, const void *b)
 {
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int64_t tx = 0, ty = 0;
-
 	/* Compared as times: "…:05Z" is later than "…:05.500Z" as text. */
-	util_time_parse(json_string_value(json_object_get(x, "observed_at")),
-	    &tx, "observed_at", NULL);
-	util_time_parse(json_string_value(json_object_get(y, "observed_at")),
-	    &ty, "observed_at", NULL);
+	int64_t tx = time_at(x, "observed_at"), ty = time_at(y, "observed_at");
+
 	if (tx != ty)
 		return tx < ty ? -1 : 1;
 	return strcmp(json_string_value(json_object_get(x, "id")),
@@ -860,12 +867,9 @@ static int
 by_window(const void *a, const void *b)
 {
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int64_t tx = 0, ty = 0;
+	int64_t tx = time_at(x, "window_start"), ty = time_at(y,
+	    "window_start");
 
-	util_time_parse(json_string_value(json_object_get(x, "window_start")),
-	    &tx, "", NULL);
-	util_time_parse(json_string_value(json_object_get(y, "window_start")),
-	    &ty, "", NULL);
 	if (tx != ty)
 		return tx < ty ? 1 : -1;
 	return -strcmp(json_string_value(json_object_get(x, "id")),

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /*
 ** The schema. Blocks and the record bytes in entries are the truth. The
@@ -387,6 +388,19 @@ store_open(const char *path, int create, struct store **out,
 fail:
 	store_close(s);
 	return rc;
+}
+
+void
+store_remove_files(const char *path)
+{
+	static const char *const sides[] = {"", "-wal", "-shm"};
+	char p[4200];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(p, sizeof p, "%s%s", path, sides[i]);
+		unlink(p);
+	}
 }
 
 void

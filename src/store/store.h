@@ -131,6 +131,9 @@ void store_items_free(struct store_item *v, size_t n);
 */
 void store_set_wal_hook(struct store *s, store_wal_fn fn, void *arg);
 
+/* Remove the database file at path with its -wal and -shm (closed). */
+void store_remove_files(const char *path);
+
 /* Finalize statements and close. Accepts NULL. */
 void store_close(struct store *s);
 
