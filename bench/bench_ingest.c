@@ -31,6 +31,7 @@
 #include "model/model.h"
 #include "node/node.h"
 #include "store/query.h"
+#include "store/text.h"
 #include "util/json.h"
 #include "util/util.h"
 
@@ -106,10 +107,18 @@ bench_library(const char *dir, size_t n, struct node **out)
 ** The same path split as diboli serve runs it: request threads parse,
 ** validate and encode (node_prepare, no database) and hash each block's
 ** records (log_prepare); the single writer signs, stores, projects and
-** commits (node_append_prepared). Here one preparing thread feeds the
-** writer through a ring of batches.
+** commits (node_append_prepared); the indexer puts each commit's words
+** into the text index (node_text_index). Here one preparing thread feeds
+** the writer through a ring of batches, and the writer the indexer.
 */
 #define RING 4
+
+/* A commit's words on their way to the indexer. */
+struct words {
+	struct store_item *v;
+	size_t n;
+	struct words *next;
+};
 
 struct pipe {
 	struct node *node;
@@ -121,7 +130,36 @@ struct pipe {
 	int failed;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	struct words *wq, **wtail;      /* to index, in commit order */
+	int wstop;
 };
+
+static void *
+indexer(void *arg)
+{
+	struct pipe *p = arg;
+	struct dib_diag d = {0};
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct words *w;
+
+		while (p->wq == NULL && !p->wstop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if ((w = p->wq) == NULL)
+			break;
+		if ((p->wq = w->next) == NULL)
+			p->wtail = &p->wq;
+		pthread_mutex_unlock(&p->mu);
+		if (node_text_index(p->node, w->v, w->n, &d) != 0)
+			die("index", &d);
+		store_items_free(w->v, w->n);
+		free(w);
+		pthread_mutex_lock(&p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
 
 static void *
 producer(void *arg)
@@ -164,7 +202,7 @@ bench_pipeline(const char *dir, size_t n, struct node **out)
 {
 	struct dib_diag d = {0};
 	struct pipe p;
-	pthread_t th;
+	pthread_t th, ix;
 	double t0;
 	size_t done = 0, k;
 	int i;
@@ -178,10 +216,14 @@ bench_pipeline(const char *dir, size_t n, struct node **out)
 	    node_open(dir, &p.node, &d) != 0)
 		die("node", &d);
 	p.n = n;
+	p.wtail = &p.wq;
+	node_text_defer(p.node);
 	t0 = bench_now_s();
 	pthread_create(&th, NULL, producer, &p);
+	pthread_create(&ix, NULL, indexer, &p);
 	while (done < n) {
 		struct record *recs;
+		struct words *w;
 		size_t m;
 
 		pthread_mutex_lock(&p.mu);
@@ -197,12 +239,22 @@ bench_pipeline(const char *dir, size_t n, struct node **out)
 		for (k = 0; k < m; k++)
 			record_clear(&recs[k]);
 		done += m;
+		if ((w = calloc(1, sizeof *w)) == NULL)
+			die("index", NULL);
+		w->v = node_text_take(p.node, &w->n);
 		pthread_mutex_lock(&p.mu);
+		*p.wtail = w;
+		p.wtail = &w->next;
 		p.tail++;
 		pthread_cond_broadcast(&p.cv);
 		pthread_mutex_unlock(&p.mu);
 	}
 	pthread_join(th, NULL);
+	pthread_mutex_lock(&p.mu);
+	p.wstop = 1;
+	pthread_cond_broadcast(&p.cv);
+	pthread_mutex_unlock(&p.mu);
+	pthread_join(ix, NULL);
 	t0 = bench_now_s() - t0;
 	for (i = 0; i < RING; i++)
 		free(p.slot[i]);
@@ -496,7 +548,8 @@ main(int argc, char **argv)
 	    "time index and filter the bbox. \"prepare ||\nwrite\": one thread "
 	    "parses, validates, encodes and hashes (node_prepare,\nlog_prepare) "
 	    "while the single writer signs, stores, projects and commits\n"
-	    "(node_append_prepared), as diboli serve does.\n"
+	    "(node_append_prepared) and a third thread indexes the words, as "
+	    "diboli\nserve does.\n"
 	    "WAL, synchronous=FULL everywhere.\n", n, days);
 	bench_results_write(out, 0);
 	printf("results written to %s\n", out);
