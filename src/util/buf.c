@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/swar.h"
+
 void
 buf_init(struct buf *b, size_t max)
 {
@@ -96,14 +98,19 @@ buf_add_json_string(struct buf *b, const char *s)
 {
 	static const char hx[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t run = 0;
+	size_t run = 0, left = strlen(s);
 
 	if (buf_addc(b, '"') != 0)
 		return -1;
-	for (; p[run] != '\0'; ) {
-		unsigned char c = p[run];
+	for (; run < left; ) {
+		unsigned char c;
 		char esc[7];
 
+		/* Plain bytes eight at a time (non-ASCII stops it: those
+		 * bytes are plain too, and taken one by one). */
+		if ((run += swar_plain_run(p + run, left - run)) == left)
+			break;
+		c = p[run];
 		if (c >= 0x20 && c != '"' && c != '\\') {
 			run++;
 			continue;
@@ -111,6 +118,7 @@ buf_add_json_string(struct buf *b, const char *s)
 		if (buf_add(b, p, run) != 0)
 			return -1;
 		p += run + 1;
+		left -= run + 1;
 		run = 0;
 		esc[0] = '\\';
 		switch (c) {

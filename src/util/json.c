@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "util/arena.h"
+#include "util/swar.h"
 
 /* Parser state. No byte at or past end is ever read. */
 struct jp {
@@ -29,8 +30,6 @@ struct jp {
 	struct dib_diag *d;             /* may be NULL */
 };
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
 
 #define IS_DIGIT(c) ((unsigned)(c) - '0' < 10)
 
@@ -133,20 +132,6 @@ jp_reserve(struct jp *jp, size_t n)
 	return 0;
 }
 
-/*
-** The high bit is set in each byte of x that is '"', '\\', a control
-** character or not ASCII. The lowest such byte is exact: borrows only
-** run upwards from a flagged byte.
-*/
-static inline uint64_t
-special8(uint64_t x)
-{
-	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
-
-	return (((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) |
-	    ((b - ONES) & ~b) | x) & HIGHS;
-}
-
 /* Length of the well-formed UTF-8 sequence at p (p[0] >= 0x80), or 0. */
 static inline size_t
 utf8_seq(const unsigned char *p, const unsigned char *end)
@@ -189,18 +174,7 @@ scan_run(struct jp *jp, const unsigned char **pp)
 	size_t n;
 
 	for (;;) {
-		while (end - p >= 8) {
-			uint64_t x, m;
-
-			memcpy(&x, p, sizeof x);
-			if ((m = special8(x)) != 0) {
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-				p += __builtin_ctzll(m) >> 3;
-#endif
-				break;
-			}
-			p += 8;
-		}
+		p += swar_plain_run(p, (size_t)(end - p));
 		if (p == end)
 			return jp_fail(jp, p, DIB_EINVAL,
 			    "unterminated string");

@@ -191,6 +191,73 @@ test_err(void **state)
 	assert_string_equal(dib_strerror(DIB_OK), "success");
 }
 
+/* The escaping of buf_add_json_string, one byte at a time. */
+static void
+escape_ref(const char *s, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+
+	*out++ = '"';
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			*out++ = '\\';
+			*out++ = (char)*p;
+		} else if (*p == '\n' || *p == '\t' || *p == '\r') {
+			*out++ = '\\';
+			*out++ = *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
+		} else if (*p < 0x20) {
+			memcpy(out, "\\u00", 4);
+			out[4] = hx[*p >> 4];
+			out[5] = hx[*p & 15];
+			out += 6;
+		} else {
+			*out++ = (char)*p;
+		}
+	}
+	*out++ = '"';
+	*out = '\0';
+}
+
+/* Strings of every length around the eight-byte steps, with a byte to
+ * escape or a UTF-8 sequence at every place. */
+static void
+test_json_string(void **state)
+{
+	static const char *const specials[] = {"\"", "\\", "\n", "\x01",
+	    "\x1f", "é", "€", "\t", "\r", "a"};
+	char s[64], want[400];
+	struct buf b;
+	size_t len, at, k;
+
+	(void)state;
+	buf_init(&b, 4096);
+	for (len = 0; len < 40; len++)
+		for (at = 0; at <= len; at++)
+			for (k = 0; k < sizeof specials / sizeof specials[0];
+			    k++) {
+				size_t i, o = 0;
+
+				for (i = 0; i < len; i++) {
+					if (i == at) {
+						strcpy(s + o, specials[k]);
+						o += strlen(specials[k]);
+					}
+					s[o++] = (char)('a' + i % 26);
+				}
+				if (at == len) {
+					strcpy(s + o, specials[k]);
+					o += strlen(specials[k]);
+				}
+				s[o] = '\0';
+				escape_ref(s, want);
+				buf_reset(&b);
+				assert_int_equal(buf_add_json_string(&b, s), 0);
+				assert_string_equal(b.p, want);
+			}
+	buf_free(&b);
+}
+
 static void
 check_g15(double x)
 {
@@ -254,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_fmt_g15),
+		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_err),
 	};
 
