@@ -1,6 +1,6 @@
 /*
 ** Fuzz target of nation public keys given as text (the admin API's
-** nation_pub and encrypt_to): bundle_pub_parse must reject, or give a
+** nation_pub and encrypt_to): cert_nation_pub_parse must reject, or give a
 ** known nation and the key whose hex the text holds, and never read
 ** outside the bytes given (they are copied to an exact-size buffer, with
 ** no NUL after them).
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "fed/bundle_io.h"
+#include "fed/cert.h"
 #include "util/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((text = malloc(size ? size : 1)) == NULL)
 		return 0;
 	memcpy(text, data, size);
-	rc = bundle_pub_parse(text, size, "nation_pub", nation, pk, &d);
+	rc = cert_nation_pub_parse(text, size, "nation_pub", nation, pk, &d);
 	if (rc != 0) {
 		if (rc != DIB_EINVAL || nation[0] != '\0' ||
 		    strcmp(d.field, "nation_pub") != 0)

@@ -16,55 +16,6 @@
 #include "store/store.h"
 #include "util/util.h"
 
-#define PUB_MAGIC "diboli-nation-pub/1 "
-#define KEY_MAGIC "diboli-nation-key/1 "
-
-/* ---- nation public keys given as text ---- */
-
-int
-bundle_pub_parse(const char *text, size_t len, const char *field,
-    char nation[3], uint8_t pk[32], struct dib_diag *d)
-{
-	size_t mlen = strlen(PUB_MAGIC);
-	char nat[3], hex[65];
-
-	nation[0] = '\0';
-	memset(pk, 0, 32);
-	if (text == NULL)
-		return dib_fail(d, DIB_EINVAL, field, "is required");
-	/* What a text area or a file adds around the line. */
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' ||
-	    text[len - 1] == ' ' || text[len - 1] == '\t'))
-		len--;
-	while (len > 0 && (*text == ' ' || *text == '\t' || *text == '\n' ||
-	    *text == '\r')) {
-		text++;
-		len--;
-	}
-	if (len >= strlen(KEY_MAGIC) && memcmp(text, KEY_MAGIC,
-	    strlen(KEY_MAGIC)) == 0)
-		return dib_fail(d, DIB_EINVAL, field, "is a nation private key; "
-		    "give the public key (.pub), and keep the .key offline");
-	if (len != mlen + 3 + 64 || memcmp(text, PUB_MAGIC, mlen) != 0 ||
-	    text[mlen + 2] != ' ')
-		return dib_fail(d, DIB_EINVAL, field, "is not a diboli nation "
-		    "public key (one line \"diboli-nation-pub/1 SN <64 hex "
-		    "digits>\", as diboli nation keygen writes it)");
-	memcpy(nat, text + mlen, 2);
-	nat[2] = '\0';
-	if (!util_nation_valid(nat))
-		return dib_fail(d, DIB_EINVAL, field, "names an unknown nation "
-		    "\"%s\"", nat);
-	memcpy(hex, text + mlen + 3, 64);
-	hex[64] = '\0';
-	if (util_unhex(hex, pk, 32) != 0) {
-		memset(pk, 0, 32);
-		return dib_fail(d, DIB_EINVAL, field, "is not a diboli nation "
-		    "public key: bad hex digits");
-	}
-	memcpy(nation, nat, 3);
-	return DIB_OK;
-}
 
 /* ---- export ---- */
 

@@ -61,15 +61,6 @@ int bundle_export_to(struct node *n, const struct log_signer *k,
 int bundle_summary_to(struct store *s, const char *nation, struct buf *out,
     size_t *logs, struct dib_diag *d);
 
-/*
-** Parse the text of a nation public key file ("diboli-nation-pub/1 SN
-** <64 hex>" and a line end, as diboli nation keygen writes it) into
-** nation and pk. A private key given instead is named as such (and its
-** text is never quoted). DIB_EINVAL naming field.
-*/
-int bundle_pub_parse(const char *text, size_t len, const char *field,
-    char nation[3], uint8_t pk[32], struct dib_diag *d);
-
 /* An incoming bundle, checked and applied in steps. */
 struct bundle_import {
 	struct node *n;                 /* the receiving node (reads) */

@@ -192,17 +192,90 @@ out:
 }
 
 /*
-** Read and check a key file line: "<magic>SN <64 hex>\n" into nation and
-** the 32 bytes. secret: the file holds a seed (refused if others may
-** read it; its text is wiped). other: the magic of the other kind, to
-** tell a person who gave one for the other.
+** Check a key line "<magic>SN <64 hex>" (len bytes, without its newline)
+** and read it into nation and the 32 bytes. secret: a private key file is
+** wanted; the magic of the other kind is named as such. Messages name
+** path (field "") or, without a path, field.
 */
 static int
-load_keyfile(const char *path, const char *want, const char *other,
-    int secret, char nation[3], uint8_t out[32], struct dib_diag *d)
+key_line(const char *text, size_t len, int secret, const char *path,
+    const char *field, char nation[3], uint8_t out[32],
+    struct dib_diag *d)
 {
-	char text[KEYFILE_LEN + 2], nat[3];
-	size_t mlen = strlen(want), len = 0;
+	const char *want = secret ? KEY_MAGIC : PUB_MAGIC;
+	const char *other = secret ? PUB_MAGIC : KEY_MAGIC;
+	const char *f = path ? "" : field, *who = path ? path : "";
+	const char *sp = path ? " " : "";
+	size_t mlen = strlen(want);
+	char nat[3], hex[65];
+
+	nation[0] = '\0';
+	memset(out, 0, 32);
+	if (len >= strlen(other) && memcmp(text, other, strlen(other)) == 0) {
+		if (secret)
+			return dib_fail(d, DIB_EINVAL, f, "%s%sis a nation "
+			    "public key; this needs the private key file "
+			    "(.key)", who, sp);
+		return dib_fail(d, DIB_EINVAL, f, "%s%sis a nation private "
+		    "key; give the public key (.pub), and keep the .key "
+		    "offline", who, sp);
+	}
+	if (len != mlen + 3 + 64 || memcmp(text, want, mlen) != 0 ||
+	    text[mlen + 2] != ' ')
+		return dib_fail(d, DIB_EINVAL, f, "%s%sis not a diboli nation "
+		    "%s key (one line \"%sSN <64 hex digits>\", as diboli "
+		    "nation keygen writes it)", who, sp, secret ? "private" :
+		    "public", want);
+	memcpy(nat, text + mlen, 2);
+	nat[2] = '\0';
+	if (!util_nation_valid(nat))
+		return dib_fail(d, DIB_EINVAL, f, "%s%snames an unknown nation "
+		    "\"%s\"", who, sp, nat);
+	memcpy(hex, text + mlen + 3, 64);
+	hex[64] = '\0';
+	if (util_unhex(hex, out, 32) != 0) {
+		memset(out, 0, 32);
+		sodium_memzero(hex, sizeof hex);
+		return dib_fail(d, DIB_EINVAL, f, "%s%sis not a diboli nation "
+		    "%s key: bad hex digits", who, sp, secret ? "private" :
+		    "public");
+	}
+	sodium_memzero(hex, sizeof hex);
+	memcpy(nation, nat, 3);
+	return DIB_OK;
+}
+
+int
+cert_nation_pub_parse(const char *text, size_t len, const char *field,
+    char nation[3], uint8_t pk[32], struct dib_diag *d)
+{
+	nation[0] = '\0';
+	memset(pk, 0, 32);
+	if (text == NULL)
+		return dib_fail(d, DIB_EINVAL, field, "is required");
+	/* What a text area or a file adds around the line. */
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' ||
+	    text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	while (len > 0 && (*text == ' ' || *text == '\t' || *text == '\n' ||
+	    *text == '\r')) {
+		text++;
+		len--;
+	}
+	return key_line(text, len, 0, NULL, field, nation, pk, d);
+}
+
+/*
+** Read and check a key file: its one line and a newline. secret: the file
+** holds a seed (refused if others may read it; its text is wiped).
+*/
+static int
+load_keyfile(const char *path, int secret, char nation[3], uint8_t out[32],
+    struct dib_diag *d)
+{
+	const char *other = secret ? PUB_MAGIC : KEY_MAGIC;
+	char text[KEYFILE_LEN + 2];
+	size_t len = 0;
 	struct stat sb;
 	ssize_t got;
 	int fd, rc = DIB_OK;
@@ -239,45 +312,16 @@ load_keyfile(const char *path, const char *want, const char *other,
 			break;
 		len += (size_t)got;
 	}
-	if (len >= strlen(other) && memcmp(text, other, strlen(other)) == 0) {
-		if (secret)
-			rc = dib_fail(d, DIB_EINVAL, "", "%s is a nation "
-			    "public key; this needs the private key file "
-			    "(.key)", path);
-		else
-			rc = dib_fail(d, DIB_EINVAL, "", "%s is a nation "
-			    "private key; give the public key file (.pub), and "
-			    "keep the .key offline", path);
-		goto out;
-	}
-	/* After the kind, so that a .pub given for a .key is named as such. */
-	if (secret && (sb.st_mode & 077)) {
+	/* A .pub given for a .key is named as such before the mode. */
+	if (secret && (sb.st_mode & 077) && !(len >= strlen(other) &&
+	    memcmp(text, other, strlen(other)) == 0)) {
 		rc = dib_fail(d, DIB_EPERM, "", "%s can be read by other "
 		    "users; run: chmod 600 %s", path, path);
 		goto out;
 	}
-	if (len != KEYFILE_LEN || memcmp(text, want, mlen) != 0 ||
-	    text[mlen + 2] != ' ' || text[len - 1] != '\n') {
-		rc = dib_fail(d, DIB_EINVAL, "", "%s is not a diboli nation %s "
-		    "key (diboli nation keygen writes them)", path,
-		    secret ? "private" : "public");
-		goto out;
-	}
-	text[len - 1] = '\0';
-	memcpy(nat, text + mlen, 2);
-	nat[2] = '\0';
-	if (!util_nation_valid(nat)) {
-		rc = dib_fail(d, DIB_EINVAL, "", "%s names an unknown nation "
-		    "\"%s\"", path, nat);
-		goto out;
-	}
-	if (util_unhex(text + mlen + 3, out, 32) != 0) {
-		memset(out, 0, 32);
-		rc = dib_fail(d, DIB_EINVAL, "", "%s is not a diboli nation %s "
-		    "key: bad hex digits", path, secret ? "private" : "public");
-		goto out;
-	}
-	memcpy(nation, nat, 3);
+	if (len == KEYFILE_LEN && text[len - 1] == '\n')
+		len--;
+	rc = key_line(text, len, secret, path, "", nation, out, d);
 out:
 	close(fd);
 	sodium_memzero(text, sizeof text);
@@ -293,8 +337,7 @@ cert_nation_key_load(const char *path, char nation[3], uint8_t sk[64],
 
 	memset(sk, 0, 64);
 	memset(pk, 0, 32);
-	if ((rc = load_keyfile(path, KEY_MAGIC, PUB_MAGIC, 1, nation, seed,
-	    d)) == 0)
+	if ((rc = load_keyfile(path, 1, nation, seed, d)) == 0)
 		crypto_sign_seed_keypair(pk, sk, seed);
 	sodium_memzero(seed, sizeof seed);
 	return rc;
@@ -304,7 +347,7 @@ int
 cert_nation_pub_load(const char *path, char nation[3], uint8_t pk[32],
     struct dib_diag *d)
 {
-	return load_keyfile(path, PUB_MAGIC, KEY_MAGIC, 0, nation, pk, d);
+	return load_keyfile(path, 0, nation, pk, d);
 }
 
 /* ---- certificates ---- */

@@ -68,6 +68,15 @@ int cert_nation_keygen(const char *nation, const char *prefix,
 int cert_nation_key_load(const char *path, char nation[3], uint8_t sk[64],
     uint8_t pk[32], struct dib_diag *d);
 
+/*
+** Parse the text of a nation public key file ("diboli-nation-pub/1 SN
+** <64 hex>", white space around it allowed, as pasted in a form) into
+** nation and pk. A private key given instead is named as such (and its
+** text is never quoted). DIB_EINVAL naming field.
+*/
+int cert_nation_pub_parse(const char *text, size_t len, const char *field,
+    char nation[3], uint8_t pk[32], struct dib_diag *d);
+
 /* Read a nation public key file (prefix.pub); as cert_nation_key_load. */
 int cert_nation_pub_load(const char *path, char nation[3], uint8_t pk[32],
     struct dib_diag *d);

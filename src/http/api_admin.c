@@ -987,7 +987,7 @@ http_peer_add(struct req *r, const char *id)
 	if (pub != NULL) {
 		char filenat[3];
 
-		if (bundle_pub_parse(pub, strlen(pub), "nation_pub", filenat,
+		if (cert_nation_pub_parse(pub, strlen(pub), "nation_pub", filenat,
 		    w->pk, &d) != 0) {
 			ret = refuse(r, "peer.add", w->target, &d);
 			goto fail;
@@ -1260,7 +1260,7 @@ export_members(struct req *r, json_t *j, struct export_args *e,
 	if (pub != NULL) {
 		char enation[3];
 
-		if (bundle_pub_parse(pub, strlen(pub), "encrypt_to", enation,
+		if (cert_nation_pub_parse(pub, strlen(pub), "encrypt_to", enation,
 		    e->epk, &d) != 0) {
 			*ret = refuse(r, "bundle.export", target, &d);
 			return -1;

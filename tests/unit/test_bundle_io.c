@@ -319,6 +319,12 @@ test_refusals(void **state)
 	    "entries"), 0);
 }
 
+static int
+pub_parse(const char *text, char nat[3], uint8_t pk[32], struct dib_diag *d)
+{
+	return cert_nation_pub_parse(text, strlen(text), "f", nat, pk, d);
+}
+
 static void
 test_pub_parse(void **state)
 {
@@ -331,51 +337,43 @@ test_pub_parse(void **state)
 	(void)state;
 	assert_int_equal(util_unhex(hex, want, 32), 0);
 	snprintf(text, sizeof text, "diboli-nation-pub/1 ML %s\n", hex);
-	assert_int_equal(bundle_pub_parse(text, strlen(text), "f", nat, pk,
-	    &d), 0);
+	assert_int_equal(pub_parse(text, nat, pk, &d), 0);
 	assert_string_equal(nat, "ML");
 	assert_memory_equal(pk, want, 32);
 	/* Pasted: CRLF, spaces, no line end. */
 	snprintf(text, sizeof text, "  diboli-nation-pub/1 SN %s\r\n\n", hex);
-	assert_int_equal(bundle_pub_parse(text, strlen(text), "f", nat, pk,
-	    &d), 0);
+	assert_int_equal(pub_parse(text, nat, pk, &d), 0);
 	assert_string_equal(nat, "SN");
 	snprintf(text, sizeof text, "diboli-nation-pub/1 SN %s", hex);
-	assert_int_equal(bundle_pub_parse(text, strlen(text), "f", nat, pk,
-	    &d), 0);
+	assert_int_equal(pub_parse(text, nat, pk, &d), 0);
 	/* A private key: named, never quoted. */
 	snprintf(text, sizeof text, "diboli-nation-key/1 ML %s\n", hex);
-	assert_int_equal(bundle_pub_parse(text, strlen(text), "nation_pub",
-	    nat, pk, &d), DIB_EINVAL);
+	assert_int_equal(cert_nation_pub_parse(text, strlen(text),
+	    "nation_pub", nat, pk, &d), DIB_EINVAL);
 	assert_string_equal(d.field, "nation_pub");
 	assert_non_null(strstr(d.msg, "private key"));
 	assert_null(strstr(d.msg, hex));
 	assert_string_equal(nat, "");
 	/* Wrong in every other way. */
 	snprintf(text, sizeof text, "diboli-nation-pub/1 XX %s\n", hex);
-	assert_int_equal(bundle_pub_parse(text, strlen(text), "f", nat, pk,
-	    &d), DIB_EINVAL);
+	assert_int_equal(pub_parse(text, nat, pk, &d), DIB_EINVAL);
 	assert_non_null(strstr(d.msg, "unknown nation"));
 	snprintf(text, sizeof text, "diboli-nation-pub/1 ML %.63sg\n", hex);
-	assert_int_equal(bundle_pub_parse(text, strlen(text), "f", nat, pk,
-	    &d), DIB_EINVAL);
+	assert_int_equal(pub_parse(text, nat, pk, &d), DIB_EINVAL);
 	snprintf(text, sizeof text, "diboli-nation-pub/1 ML %.62s\n", hex);
-	assert_int_equal(bundle_pub_parse(text, strlen(text), "f", nat, pk,
-	    &d), DIB_EINVAL);
+	assert_int_equal(pub_parse(text, nat, pk, &d), DIB_EINVAL);
 	snprintf(text, sizeof text, "diboli-nation-pub/1 ML %s0\n", hex);
-	assert_int_equal(bundle_pub_parse(text, strlen(text), "f", nat, pk,
-	    &d), DIB_EINVAL);
+	assert_int_equal(pub_parse(text, nat, pk, &d), DIB_EINVAL);
 	snprintf(text, sizeof text, "diboli-nation-pub/1 ML  %.63s\n", hex);
-	assert_int_equal(bundle_pub_parse(text, strlen(text), "f", nat, pk,
-	    &d), DIB_EINVAL);
-	assert_int_equal(bundle_pub_parse("", 0, "f", nat, pk, &d),
+	assert_int_equal(pub_parse(text, nat, pk, &d), DIB_EINVAL);
+	assert_int_equal(cert_nation_pub_parse("", 0, "f", nat, pk, &d),
 	    DIB_EINVAL);
-	assert_int_equal(bundle_pub_parse(NULL, 0, "f", nat, pk, &d),
+	assert_int_equal(cert_nation_pub_parse(NULL, 0, "f", nat, pk, &d),
 	    DIB_EINVAL);
 	/* The length given is what counts, not a NUL. */
 	snprintf(text, sizeof text, "diboli-nation-pub/1 ML %s", hex);
-	assert_int_equal(bundle_pub_parse(text, strlen(text) - 1, "f", nat, pk,
-	    &d), DIB_EINVAL);
+	assert_int_equal(cert_nation_pub_parse(text, strlen(text) - 1, "f",
+	    nat, pk, &d), DIB_EINVAL);
 }
 
 int
