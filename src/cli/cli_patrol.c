@@ -734,20 +734,6 @@ cmd_show(struct node *n, const struct args *a)
 
 /* ---- summary ---- */
 
-static int
-parse_buffer(const char *s, double *v)
-{
-	char *end;
-
-	*v = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || !(*v > 0) ||
-	    !(*v <= PATROL_BUFFER_MAX))
-		return cli_usage_error("--buffer must be a distance in metres, "
-		    "more than 0 and at most %g, got \"%.20s\"",
-		    PATROL_BUFFER_MAX, s);
-	return CLI_OK;
-}
-
 static double
 num_of(const json_t *o, const char *key)
 {
@@ -893,8 +879,9 @@ cmd_summary(struct node *n, const struct args *a)
 	if ((rc = parse_id(a->id, id)) != CLI_OK)
 		return rc;
 	memset(&o, 0, sizeof o);
-	if (a->buffer && (rc = parse_buffer(a->buffer, &o.buffer_m)) != CLI_OK)
-		return rc;
+	if (a->buffer && patrol_buffer_parse(a->buffer, "buffer", &o.buffer_m,
+	    &d) != 0)
+		return cli_diag(&d);
 	if (patrol_summary(n, id, &o, &p, &d) != 0)
 		return cli_diag(&d);
 	if (a->json) {
@@ -921,38 +908,9 @@ cmd_list(struct node *n, const struct args *a)
 
 	if (a->id)
 		return cli_usage_error("list takes no positional argument");
-	memset(&f, 0, sizeof f);
-	if (a->from) {
-		if (util_time_parse(a->from, &f.from, "from", &d) != 0)
-			return cli_diag(&d);
-		f.has_from = 1;
-	}
-	if (a->to) {
-		if (util_time_parse(a->to, &f.to, "to", &d) != 0)
-			return cli_diag(&d);
-		f.has_to = 1;
-	}
-	if (f.has_from && f.has_to && f.from > f.to)
-		return cli_error("to: is before --from");
-	if (a->status) {
-		if ((f.status = patrol_status_parse(a->status)) < 0)
-			return cli_usage_error("--status must be draft, proposed, "
-			    "approved, rejected, underway, completed or aborted");
-		f.has_status = 1;
-	}
-	if (a->nation) {
-		if (!util_nation_valid(a->nation))
-			return cli_error("nation: \"%.10s\" is not a nation code "
-			    "(ISO 3166-1 alpha-2, e.g. SN)", a->nation);
-		memcpy(f.nation, a->nation, 3);
-	}
-	if (a->buffer && !a->section)
-		return cli_usage_error("--buffer goes with --section");
-	if (a->section) {
-		snprintf(f.section, sizeof f.section, "%s", a->section);
-		if (a->buffer && parse_buffer(a->buffer, &f.buffer_m) != CLI_OK)
-			return CLI_USAGE;
-	}
+	if (patrol_filter_parse(&f, a->from, a->to, a->status, a->nation,
+	    a->section, a->buffer, &d) != 0)
+		return cli_diag(&d);
 	if (patrol_list(n, &f, &out, &d) != 0)
 		return cli_diag(&d);
 	list = json_object_get(out, "patrols");

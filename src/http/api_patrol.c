@@ -306,17 +306,6 @@ http_patrol_get(struct req *r, const char *id)
 	return http_reply_json(r, 200, p, NULL);
 }
 
-/* A distance in metres in (0, PATROL_BUFFER_MAX]: 0, or -1. */
-static int
-parse_metres(const char *s, double *v)
-{
-	char *end;
-
-	*v = strtod(s, &end);
-	return *s != '\0' && *end == '\0' && *v > 0 &&
-	    *v <= PATROL_BUFFER_MAX ? 0 : -1;
-}
-
 /* The first query parameter of r not in names, or NULL. */
 struct argcheck {
 	const char *const *names;
@@ -376,61 +365,22 @@ http_patrol_list(struct req *r, const char *id)
 	struct node *n = http_reader(r->srv);
 	struct patrol_filter f;
 	struct dib_diag d;
-	const char *v, *bad = NULL;
+	const char *bad = NULL;
 	json_t *out;
 	int rc;
 
 	(void)id;
-	memset(&f, 0, sizeof f);
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
 	    first_unknown, &bad);
 	if (bad != NULL)
 		return http_reply_error(r, 400, "bad_request", bad, "unknown "
 		    "parameter (use from, to, status, nation, section, "
 		    "buffer)");
-	if ((v = http_arg(r, "from")) != NULL) {
-		if (util_time_parse(v, &f.from, "from", &d) != 0)
-			return http_reply_error(r, 400, "bad_request", "from",
-			    "%s", d.msg);
-		f.has_from = 1;
-	}
-	if ((v = http_arg(r, "to")) != NULL) {
-		if (util_time_parse(v, &f.to, "to", &d) != 0)
-			return http_reply_error(r, 400, "bad_request", "to", "%s",
-			    d.msg);
-		f.has_to = 1;
-	}
-	if (f.has_from && f.has_to && f.from > f.to)
-		return http_reply_error(r, 400, "bad_request", "to", "is before "
-		    "from");
-	if ((v = http_arg(r, "status")) != NULL) {
-		if ((f.status = patrol_status_parse(v)) < 0)
-			return http_reply_error(r, 400, "bad_request", "status",
-			    "must be draft, proposed, approved, rejected, "
-			    "underway, completed or aborted");
-		f.has_status = 1;
-	}
-	if ((v = http_arg(r, "nation")) != NULL) {
-		if (!util_nation_valid(v))
-			return http_reply_error(r, 400, "bad_request", "nation",
-			    "must be an ISO 3166-1 alpha-2 code like SN");
-		memcpy(f.nation, v, 3);
-	}
-	if ((v = http_arg(r, "section")) != NULL) {
-		if (*v == '\0' || strlen(v) >= sizeof f.section)
-			return http_reply_error(r, 400, "bad_request", "section",
-			    "must be a border section id like SEC-02");
-		memcpy(f.section, v, strlen(v) + 1);
-	}
-	if ((v = http_arg(r, "buffer")) != NULL) {
-		if (f.section[0] == '\0')
-			return http_reply_error(r, 400, "bad_request", "buffer",
-			    "goes with section");
-		if (parse_metres(v, &f.buffer_m) != 0)
-			return http_reply_error(r, 400, "bad_request", "buffer",
-			    "must be a distance in metres, more than 0 and at "
-			    "most %g", PATROL_BUFFER_MAX);
-	}
+	if (patrol_filter_parse(&f, http_arg(r, "from"), http_arg(r, "to"),
+	    http_arg(r, "status"), http_arg(r, "nation"), http_arg(r,
+	    "section"), http_arg(r, "buffer"), &d) != 0)
+		return http_reply_error(r, 400, "bad_request", d.field, "%s",
+		    d.msg);
 	store_exec(n->store, "BEGIN", NULL);
 	rc = patrol_list(n, &f, &out, &d);
 	store_exec(n->store, "COMMIT", NULL);
@@ -721,10 +671,9 @@ http_patrol_summary(struct req *r, const char *id)
 		    "parameter (use buffer)");
 	memset(&o, 0, sizeof o);
 	if ((v = http_arg(r, "buffer")) != NULL &&
-	    parse_metres(v, &o.buffer_m) != 0)
-		return http_reply_error(r, 400, "bad_request", "buffer", "must be "
-		    "a distance in metres, more than 0 and at most %g",
-		    PATROL_BUFFER_MAX);
+	    patrol_buffer_parse(v, "buffer", &o.buffer_m, &d) != 0)
+		return http_reply_error(r, 400, "bad_request", "buffer", "%s",
+		    d.msg);
 	store_exec(n->store, "BEGIN", NULL);
 	rc = patrol_summary(n, pid, &o, &out, &d);
 	store_exec(n->store, "COMMIT", NULL);

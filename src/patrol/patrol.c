@@ -907,6 +907,70 @@ list_sections(struct node *n, const struct patrol_filter *f,
 }
 
 int
+patrol_buffer_parse(const char *s, const char *field, double *v,
+    struct dib_diag *d)
+{
+	char *end;
+
+	*v = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || !(*v > 0) ||
+	    !(*v <= PATROL_BUFFER_MAX))
+		return dib_fail(d, DIB_EINVAL, field, "must be a distance in "
+		    "metres, more than 0 and at most %g, got \"%.20s\"",
+		    PATROL_BUFFER_MAX, s);
+	return DIB_OK;
+}
+
+int
+patrol_filter_parse(struct patrol_filter *f, const char *from,
+    const char *to, const char *status, const char *nation,
+    const char *section, const char *buffer, struct dib_diag *d)
+{
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	if (from != NULL) {
+		if ((rc = util_time_parse(from, &f->from, "from", d)) != 0)
+			return rc;
+		f->has_from = 1;
+	}
+	if (to != NULL) {
+		if ((rc = util_time_parse(to, &f->to, "to", d)) != 0)
+			return rc;
+		f->has_to = 1;
+	}
+	if (f->has_from && f->has_to && f->from > f->to)
+		return dib_fail(d, DIB_EINVAL, "to", "is before from");
+	if (status != NULL) {
+		if ((f->status = patrol_status_parse(status)) < 0)
+			return dib_fail(d, DIB_EINVAL, "status", "must be draft, "
+			    "proposed, approved, rejected, underway, completed "
+			    "or aborted");
+		f->has_status = 1;
+	}
+	if (nation != NULL) {
+		if (!util_nation_valid(nation))
+			return dib_fail(d, DIB_EINVAL, "nation", "must be an ISO "
+			    "3166-1 alpha-2 code like SN, got \"%.10s\"",
+			    nation);
+		memcpy(f->nation, nation, 3);
+	}
+	if (section != NULL) {
+		if (*section == '\0' || strlen(section) >= sizeof f->section)
+			return dib_fail(d, DIB_EINVAL, "section", "must be a "
+			    "border section id like SEC-02");
+		memcpy(f->section, section, strlen(section) + 1);
+	}
+	if (buffer != NULL) {
+		if (f->section[0] == '\0')
+			return dib_fail(d, DIB_EINVAL, "buffer", "goes with "
+			    "section");
+		return patrol_buffer_parse(buffer, "buffer", &f->buffer_m, d);
+	}
+	return DIB_OK;
+}
+
+int
 patrol_list(struct node *n, const struct patrol_filter *f, json_t **out,
     struct dib_diag *d)
 {

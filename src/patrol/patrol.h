@@ -217,6 +217,20 @@ struct patrol_filter {
 };
 
 /*
+** The filter from the texts people give (each NULL: not given): from and
+** to (RFC 3339), status (a status name), nation, section (an id), buffer
+** (metres, in (0, PATROL_BUFFER_MAX], with a section). DIB_EINVAL naming
+** the one that is wrong ("from", "to", "status", ...).
+*/
+int patrol_filter_parse(struct patrol_filter *f, const char *from,
+    const char *to, const char *status, const char *nation,
+    const char *section, const char *buffer, struct dib_diag *d);
+
+/* A buffer in metres in (0, PATROL_BUFFER_MAX]; DIB_EINVAL naming field. */
+int patrol_buffer_parse(const char *s, const char *field, double *v,
+    struct dib_diag *d);
+
+/*
 ** The patrols held, newest window first, each as patrol_get gives it but
 ** with counts ("units", "legs", "actions", "debriefs" as numbers) in
 ** place of the lists: {"patrols": [...]} in *out (json_decref it).

@@ -378,7 +378,8 @@ def test_cli():
         assert [p["id"] for p in lst["patrols"]] == [inline]
         r = ok("patrol", "list", "--dir", d)
         assert "JP-201" in r.out and "2 patrouille(s)" in r.err, r
-        fails(2, "patrol", "list", "--dir", d, "--status", "fini")
+        fails(1, "patrol", "list", "--dir", d, "--status", "fini",
+              must="status")
         # The CLI's writes are audited.
         rows = json.loads(ok("audit", "list", "--dir", d, "--json").out)
         rows = rows if isinstance(rows, list) else rows.get("events", [])
