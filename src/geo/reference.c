@@ -736,6 +736,10 @@ ref_sections_load(const char *dir, struct ref_sections **out,
 	if ((rc = ref_layer_load(dir, "sections", &l, d)) == DIB_OK)
 		rc = ref_sections_from_layer(l, out, d);
 	ref_layer_free(l);
+	/* A node file that does not validate is the node's fault, not a
+	 * request's: DIB_EIO (500), naming the file. */
+	if (rc == DIB_EINVAL && d != NULL)
+		d->code = rc = DIB_EIO;
 	return rc;
 }
 

@@ -105,7 +105,8 @@ struct ref_sections {
 /*
 ** The sections of the layer "sections" of the node in dir (see
 ** ref_layer_load), ready for the tests below. Free with
-** ref_sections_free(). Errors as ref_layer_load.
+** ref_sections_free(). Errors as ref_layer_load, but a node file that
+** does not validate is DIB_EIO: the node's fault, never a request's.
 */
 int ref_sections_load(const char *dir, struct ref_sections **out,
     struct dib_diag *d);

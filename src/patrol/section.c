@@ -330,20 +330,6 @@ out:
 
 /* ---- sections and nations ---- */
 
-/*
-** The node's border sections. A node file that does not validate is the
-** node's fault, not the request's: DIB_EIO (500), naming the file.
-*/
-static int
-sections_load(struct node *n, struct ref_sections **out, struct dib_diag *d)
-{
-	int rc = ref_sections_load(n->dir, out, d);
-
-	if (rc == DIB_EINVAL && d != NULL)
-		d->code = rc = DIB_EIO;
-	return rc;
-}
-
 static long
 section_index(const struct ref_sections *s, const char *id)
 {
@@ -620,7 +606,7 @@ section_set(struct node *n, const char *section, const json_t *in,
 	memset(&h, 0, sizeof h);
 	if ((rc = known_keys(in, d)) != 0)
 		return rc;
-	if ((rc = sections_load(n, &secs, d)) != 0)
+	if ((rc = ref_sections_load(n->dir, &secs, d)) != 0)
 		return rc;
 	if ((k = section_index(secs, section)) < 0) {
 		rc = unknown_section(secs, section, d);
@@ -1089,7 +1075,7 @@ board_load(struct node *n, const struct section_query *q, struct board *b,
 	b->at = q != NULL && q->has_at ? q->at : util_now_ms();
 	b->until = q != NULL && q->has_at ? q->at : INT64_MAX;
 	b->from = b->at - SECTION_WINDOW_DAYS * DAY_MS;
-	if ((rc = sections_load(n, &b->secs, d)) != 0 ||
+	if ((rc = ref_sections_load(n->dir, &b->secs, d)) != 0 ||
 	    (rc = held_load(n, &b->h, d)) != 0) {
 		board_free(b);
 		return rc;

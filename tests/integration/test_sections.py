@@ -384,5 +384,33 @@ def test_demo_sections():
               must="already")
 
 
+def test_bad_node_file():
+    """A node's own sections file that does not validate is the node's
+    fault: every route that needs the sections answers 500 naming the
+    file, never 400 as if the request were wrong."""
+    with TempDir() as tmp:
+        d = os.path.join(tmp, "sn")
+        ok("init", "--dir", d, "--nation", "SN", "--name", SN_NAME)
+        add_user(d, "cdt", "commander")
+        tok = create_token(d, "cdt")
+        os.mkdir(os.path.join(d, "reference"))
+        with open(os.path.join(d, "reference", "sections.geojson"),
+                  "w") as f:
+            f.write('{"type": "FeatureCollection", "features": [{"type": '
+                    '"Feature", "properties": {}, "geometry": null}]}')
+        with Server(d) as srv:
+            a = Api(srv.url, token=tok)
+            for path in ("/sections", "/sections/SEC-02",
+                         "/patrols?section=SEC-02"):
+                r = a.get(API + path)
+                assert r.status_code == 500, (path, show(r))
+                assert "sections.geojson" in r.json()["error"]["message"], \
+                    (path, show(r))
+            # What does not need them still works.
+            r = a.get(API + "/patrols")
+            assert r.status_code == 200, show(r)
+
+
 if __name__ == "__main__":
-    main([test_raise_crosses_to_partner, test_cli, test_demo_sections])
+    main([test_raise_crosses_to_partner, test_cli, test_demo_sections,
+          test_bad_node_file])
