@@ -55,29 +55,9 @@ struct events {
 	pthread_t tick;
 	pthread_cond_t cv;
 	int tick_running, tick_stop;
-	/* The writer thread's own: entries inserted in this transaction. */
-	int64_t pend[EV_IDS];
-	size_t npend;           /* kept in pend */
-	size_t total;           /* inserted in all */
-	sqlite3_stmt *id_st;    /* the id of an entry, on the writer's db */
 };
 
 /* ---- the writer's side ---- */
-
-/* SQLite's update hook on the writer's connection: note new entries. */
-static void
-on_update(void *arg, int op, const char *db, const char *table,
-    sqlite3_int64 rowid)
-{
-	struct events *h = arg;
-
-	(void)db;
-	if (op != SQLITE_INSERT || strcmp(table, "entries") != 0)
-		return;
-	if (h->npend < EV_IDS)
-		h->pend[h->npend++] = rowid;
-	h->total++;
-}
 
 /* Resume the n streams of h->wake (their flags already cleared). */
 static void
@@ -109,52 +89,31 @@ take_suspended(struct events *h, int ping)
 
 /*
 ** After each of the writer's batches, on its thread: an event naming the
-** records the transaction added (ok: it committed). The ids are read
-** back, so that a record of a job that rolled back is never named.
+** records its transaction added (v: exactly what committed; nothing when
+** it rolled back), the first EV_IDS by id, all by count.
 */
 static void
-on_commit(void *arg, int ok)
+on_commit(void *arg, int ok, const struct store_item *v, size_t count)
 {
 	struct events *h = arg;
-	sqlite3 *db = h->srv->node->store->db;
 	struct buf b;
 	unsigned n;
-	size_t i, named = 0;
-	char *text;
+	size_t i, named = count < EV_IDS ? count : EV_IDS;
+	char *text, txt[37];
 
-	if (!ok || h->total == 0)
-		goto out;
-	if (h->id_st == NULL && sqlite3_prepare_v2(db, "SELECT id FROM "
-	    "entries WHERE k = ?1", -1, &h->id_st, NULL) != SQLITE_OK)
-		goto out;
+	if (!ok || count == 0)
+		return;
 	buf_init(&b, 64 * 1024);
 	buf_printf(&b, "id: %lld-%" PRIu64 "\nevent: records\ndata: "
-	    "{\"count\":%zu,\"ids\":[", h->epoch, h->seq + 1, h->total);
-	for (i = 0; i < h->npend; i++) {
-		char txt[37];
-
-		sqlite3_bind_int64(h->id_st, 1, h->pend[i]);
-		if (sqlite3_step(h->id_st) == SQLITE_ROW &&
-		    sqlite3_column_bytes(h->id_st, 0) == 16) {
-			util_uuid_format(sqlite3_column_blob(h->id_st, 0), txt);
-			/* The same place may come back after a rollback. */
-			if (!b.oom && strstr(b.p, txt) == NULL) {
-				buf_printf(&b, "%s\"%s\"", named ? "," : "", txt);
-				named++;
-			}
-		}
-		sqlite3_reset(h->id_st);
-	}
-	buf_printf(&b, "],\"complete\":%s}\n\n", h->total == named ? "true" :
+	    "{\"count\":%zu,\"ids\":[", h->epoch, h->seq + 1, count);
+	for (i = 0; i < named; i++)
+		buf_printf(&b, "%s\"%s\"", i ? "," : "",
+		    util_uuid_format(v[i].id, txt));
+	buf_printf(&b, "],\"complete\":%s}\n\n", named == count ? "true" :
 	    "false");
-	if (named == 0 && h->total == h->npend) {
-		/* Every insert rolled back: nothing to tell. */
-		buf_free(&b);
-		goto out;
-	}
 	if (b.oom) {
 		buf_free(&b);
-		goto out;
+		return;
 	}
 	text = buf_detach(&b, NULL);
 	pthread_mutex_lock(&h->mu);
@@ -164,9 +123,6 @@ on_commit(void *arg, int ok)
 	n = take_suspended(h, 0);
 	pthread_mutex_unlock(&h->mu);
 	resume_all(h, n);
-out:
-	h->npend = 0;
-	h->total = 0;
 }
 
 /* ---- keep-alive ---- */
@@ -396,9 +352,6 @@ http_events_start(struct server *s, unsigned max_streams, struct dib_diag *d)
 	h->epoch = (long long)util_now_ms();
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
-	/* The writer is idle (nothing is listening yet): its connection
-	 * and hook may be set from here. */
-	sqlite3_update_hook(s->node->store->db, on_update, h);
 	writer_set_commit_hook(&s->writer, on_commit, h);
 	h->tick_running = pthread_create(&h->tick, NULL, tick_loop, h) == 0;
 	s->events = h;
@@ -444,8 +397,6 @@ http_events_free(struct server *s)
 	if (h == NULL)
 		return;
 	tick_stop(h);
-	sqlite3_update_hook(s->node->store->db, NULL, NULL);
-	sqlite3_finalize(h->id_st);
 	for (i = 0; i < EV_RING; i++)
 		free(h->ring[i]);
 	pthread_mutex_destroy(&h->mu);

@@ -65,13 +65,11 @@ index_loop(void *arg)
 	return NULL;
 }
 
-/* On the writer thread, after a commit: its words to the indexer. */
+/* On the writer thread, after a commit: what it added, to the indexer. */
 static void
-pass_on(struct writer *w)
+pass_on(struct writer *w, struct store_item *v, size_t n)
 {
 	struct writer_batch *b;
-	size_t n;
-	struct store_item *v = node_text_take(w->node, &n);
 
 	if (n == 0)
 		return;
@@ -171,6 +169,8 @@ loop(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		struct writer_job *batch, *j;
+		struct store_item *added;
+		size_t nadded;
 		int n = 0, ok;
 
 		while (w->head == NULL && !w->stop)
@@ -187,9 +187,10 @@ loop(void *arg)
 		j->next = NULL;
 		pthread_mutex_unlock(&w->mu);
 		ok = run_batch(w, batch);
-		pass_on(w);
+		added = node_text_take(w->node, &nadded);
 		if (w->committed != NULL)
-			w->committed(w->committed_arg, ok);
+			w->committed(w->committed_arg, ok, added, nadded);
+		pass_on(w, added, nadded);
 		pthread_mutex_lock(&w->mu);
 		for (j = batch; j;) {
 			struct writer_job *next = j->next;
@@ -240,7 +241,7 @@ writer_start(struct writer *w, struct node *n, struct dib_diag *d)
 }
 
 void
-writer_set_commit_hook(struct writer *w, void (*fn)(void *, int), void *arg)
+writer_set_commit_hook(struct writer *w, writer_committed_fn fn, void *arg)
 {
 	pthread_mutex_lock(&w->mu);
 	w->committed = fn;

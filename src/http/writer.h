@@ -12,12 +12,21 @@
 #define DIB_WRITER_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/err.h"
 
 struct node;
+struct store_item;
 struct writer_batch;
+
+/*
+** After each batch: ok, it committed, and v[0..n) are the entries its
+** transaction added (the callee reads them, never keeps them).
+*/
+typedef void (*writer_committed_fn)(void *arg, int ok,
+    const struct store_item *v, size_t n);
 
 /* A unit of work: runs inside the writer's transaction (a savepoint). */
 typedef int (*writer_fn)(struct node *n, void *arg, struct dib_diag *d);
@@ -52,9 +61,10 @@ struct writer {
 	uint64_t text_failures;         /* batches the index missed */
 	uint64_t commits;               /* transactions committed */
 	uint64_t jobs;                  /* jobs run */
-	/* Called on the writer thread after each batch (ok: committed),
-	 * before the jobs' done(): the server-sent events. */
-	void (*committed)(void *arg, int ok);
+	/* Called on the writer thread after each batch (see
+	 * writer_committed_fn), before the jobs' done(): the server-sent
+	 * events. */
+	writer_committed_fn committed;
 	void *committed_arg;
 };
 
@@ -78,7 +88,7 @@ int writer_run_ctx(void *w, writer_fn fn, void *arg, struct dib_diag *d);
 int writer_submit(struct writer *w, struct writer_job *job);
 
 /* Set the hook called after each batch (see struct writer). */
-void writer_set_commit_hook(struct writer *w, void (*fn)(void *, int),
+void writer_set_commit_hook(struct writer *w, writer_committed_fn fn,
     void *arg);
 
 /*

@@ -258,7 +258,8 @@ store_pend_unwind(struct store *s, size_t mark)
 }
 
 int
-store_pend_add(struct store *s, int64_t k, const char *text)
+store_pend_add(struct store *s, int64_t k, const uint8_t id[16],
+    const char *text)
 {
 	struct store_item *it;
 
@@ -275,6 +276,7 @@ store_pend_add(struct store *s, int64_t k, const char *text)
 	}
 	it = &s->pend[s->npend];
 	it->k = k;
+	memcpy(it->id, id, 16);
 	it->text = NULL;
 	if (text != NULL && (it->text = strdup(text)) == NULL)
 		return DIB_ENOMEM;

@@ -69,6 +69,7 @@ struct store_cat {
 /* An entry the projector added, and its words for the text index. */
 struct store_item {
 	int64_t k;                      /* entries.k */
+	uint8_t id[16];                 /* the record's id */
 	char *text;                     /* owned, or NULL: no words */
 };
 
@@ -118,8 +119,10 @@ void store_collect(struct store *s, store_committed_fn fn, void *arg);
 size_t store_pend_mark(const struct store *s);
 void store_pend_unwind(struct store *s, size_t mark);
 
-/* The projector's: remember entry k and its words (copied; NULL: none). */
-int store_pend_add(struct store *s, int64_t k, const char *text);
+/* The projector's: remember entry k, its record's id and its words
+ * (copied; NULL: none). */
+int store_pend_add(struct store *s, int64_t k, const uint8_t id[16],
+    const char *text);
 
 /* Free items (their texts too). Accepts NULL. */
 void store_items_free(struct store_item *v, size_t n);

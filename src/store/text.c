@@ -313,9 +313,11 @@ fill(struct store_text *t, struct store *s, int64_t log, int64_t first,
 			 * log verify is what reports it. */
 			v[n].k = sqlite3_column_int64(st, 0);
 			v[n].text = NULL;
+			memset(v[n].id, 0, 16);
 			if (record_parse_body(sqlite3_column_blob(st, 1),
 			    (size_t)sqlite3_column_bytes(st, 1), &r,
 			    &ignored) == 0) {
+				memcpy(v[n].id, r.id, 16);
 				v[n].text = r.text;
 				r.text = NULL;
 				record_clear(&r);

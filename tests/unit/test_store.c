@@ -126,6 +126,8 @@ test_category_under(void **state)
 	assert_true(store_category_under("anything", ""));
 }
 
+static const uint8_t zero_id[16];
+
 /* What the committed callback was given, in order. */
 static int64_t got[16];
 static size_t ngot;
@@ -168,17 +170,17 @@ test_pending_commits(void **state)
 	snprintf(path, sizeof path, "%s/x.db", dir);
 	assert_int_equal(store_open(path, 1, &s, &d), 0);
 	/* Not collecting: nothing kept. */
-	assert_int_equal(store_pend_add(s, 99, "x"), 0);
+	assert_int_equal(store_pend_add(s, 99, zero_id, "x"), 0);
 	assert_int_equal(store_pend_mark(s), 0);
 	store_collect(s, on_committed, NULL);
 	run(s, "BEGIN");
-	assert_int_equal(store_pend_add(s, 1, "pirogue"), 0);
+	assert_int_equal(store_pend_add(s, 1, zero_id, "pirogue"), 0);
 	mark = store_pend_mark(s);
 	run(s, "SAVEPOINT a");
-	assert_int_equal(store_pend_add(s, 2, NULL), 0);
+	assert_int_equal(store_pend_add(s, 2, zero_id, NULL), 0);
 	run(s, "ROLLBACK TO a; RELEASE a");
 	store_pend_unwind(s, mark);
-	assert_int_equal(store_pend_add(s, 3, NULL), 0);
+	assert_int_equal(store_pend_add(s, 3, zero_id, NULL), 0);
 	run(s, "INSERT INTO meta VALUES('a', '1'); COMMIT");
 	assert_int_equal(calls, 1);
 	assert_int_equal(ngot, 2);
@@ -186,17 +188,17 @@ test_pending_commits(void **state)
 	/* A rolled back transaction gives nothing, nor does it leak into
 	 * the next. */
 	run(s, "BEGIN");
-	assert_int_equal(store_pend_add(s, 4, "camion"), 0);
+	assert_int_equal(store_pend_add(s, 4, zero_id, "camion"), 0);
 	run(s, "INSERT INTO meta VALUES('b', '1'); ROLLBACK");
 	run(s, "BEGIN");
-	assert_int_equal(store_pend_add(s, 5, NULL), 0);
+	assert_int_equal(store_pend_add(s, 5, zero_id, NULL), 0);
 	run(s, "INSERT INTO meta VALUES('c', '1'); COMMIT");
 	assert_int_equal(calls, 2);
 	assert_int_equal(ngot, 3);
 	assert_true(got[2] == 5);
 	/* Autocommit: the outer savepoint's release is the commit. */
 	run(s, "SAVEPOINT w");
-	assert_int_equal(store_pend_add(s, 6, NULL), 0);
+	assert_int_equal(store_pend_add(s, 6, zero_id, NULL), 0);
 	run(s, "INSERT INTO meta VALUES('d', '1'); RELEASE w");
 	assert_int_equal(ngot, 4);
 	assert_true(got[3] == 6);
