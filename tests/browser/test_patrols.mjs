@@ -282,6 +282,55 @@ describe('joint patrols in Chromium, SN and ML nodes', { timeout: 120000 }, () =
       assert.equal(await snPage.textContent(`${row} .pt-status`), 'approuvée');
     });
 
+  it('makes a new version of the plan on SN: the approvals start over',
+    async () => {
+      assert.ok(snPage, 'the SN page of the first case');
+      const api = await apiSession(snSrv.url, 'commander');
+      const before = (await api.get(`/patrols/${patrol}`)).json;
+      assert.equal(before.status, 'approved');
+      // Only the planning node may: Mali's commander sees no such link.
+      const ml = await newPage(mlSrv);
+      await login(ml.page, mlSrv.url, 'commander');
+      await ml.page.evaluate((id) => { location.hash = `#/patrols/${id}`; },
+        patrol);
+      await ml.page.waitForSelector(`.pt-patrol[data-id="${patrol}"]`);
+      assert.equal(await ml.page.isVisible('a[data-action=amend]'), false);
+      await ml.context.close();
+
+      await snPage.evaluate((id) => { location.hash = `#/patrols/${id}`; },
+        patrol);
+      await snPage.waitForSelector(`.pt-patrol[data-id="${patrol}"][data-status=approved]`);
+      await snPage.click('a[data-action=amend]');
+      // The form, filled from the plan: its code, its route.
+      await snPage.waitForSelector('.pt-planmap[data-points="4"]');
+      assert.equal(await snPage.inputValue('#pt-code'), 'JP-101');
+      assert.match(await snPage.textContent('h1'), /JP-101 : nouvelle version/);
+      assert.match(await snPage.textContent('.pt-edit-note'),
+        /approuve à nouveau/);
+      await snPage.fill('#pt-objective',
+        'Reconnaissance conjointe, fenêtre décalée après la crue (essai).');
+      const end = await snPage.inputValue('#pt-end');
+      const later = new Date(Date.parse(`${end}:00Z`) + 3600000)
+        .toISOString().slice(0, 16);
+      await snPage.fill('#pt-end', later);
+      await snPage.click('form.pt-planner button[type=submit]');
+      await snPage.waitForFunction((id) => location.hash === `#/patrols/${id}`,
+        patrol);
+      await snPage.waitForSelector(`.pt-patrol[data-id="${patrol}"][data-status=proposed]`);
+      assert.equal(await snPage.getAttribute(
+        '.pt-approvals li[data-nation=ML]', 'data-state'), 'pending');
+      const after = (await api.get(`/patrols/${patrol}`)).json;
+      assert.equal(after.versions, before.versions + 1);
+      assert.equal(after.status, 'proposed');
+      assert.match(after.objective, /après la crue/);
+      assert.equal(Date.parse(after.window_end),
+        Date.parse(before.window_end) + 3600000);
+      assert.deepEqual(after.geometry, before.geometry);
+      assert.deepEqual(after.audience, before.audience);
+      assert.equal(after.approvals.SN.approved, false);
+      assert.equal(after.approvals.ML.approved, false);
+    });
+
   it('made no request outside the nodes, no script error, no CSP violation',
     () => {
       for (const w of watchers) {

@@ -45,6 +45,10 @@ export default {
       return mountInbox(el, ctx, params);
     }
     if (isId(a) && b === 'plan') return mountPlanStep(el, ctx, a);
+    if (isId(a) && b === 'edit') {
+      if (!ctx.can('create')) return forbidden();
+      return mountPlanner(el, ctx, params, a);
+    }
     if (isId(a) && b === '') return mountPatrol(el, ctx, a, params);
     el.append(h('div.page', h('h1', t('patrols.not_found_title')),
       h('p', t('patrols.not_found'))));

@@ -95,6 +95,10 @@ export function allowed(ctx, p) {
     complete: create && s === 'underway',
     abort: create && (s === 'approved' || s === 'underway'),
     plan: create && !['completed', 'aborted', 'rejected'].includes(s),
+    // A new version of the plan: only from the node that planned it,
+    // until the patrol sets out (the answer to a rejection).
+    amend: create && p.origin?.node === ctx.node?.node &&
+      ['draft', 'proposed', 'approved', 'rejected'].includes(s),
     track: create && ['underway', 'completed', 'aborted'].includes(s),
     debrief: create && ['underway', 'completed', 'aborted'].includes(s),
     export: ctx.can('export'),

@@ -43,7 +43,9 @@ export function mountPatrol(el, ctx, id) {
   }
   const planLink = h('a.button', { href: href(`patrols/${id}/plan`),
     hidden: true, dataset: { action: 'plan' } }, t('patrols.action.plan'));
-  actionBar.append(planLink);
+  const amendLink = h('a.button', { href: href(`patrols/${id}/edit`),
+    hidden: true, dataset: { action: 'amend' } }, t('patrols.action.amend'));
+  actionBar.append(planLink, amendLink);
   for (const a of ['reject', 'abort']) {
     forms[a] = reasonForm({ action: a, label: t(`patrols.reason.${a}`),
       submitLabel: t(`patrols.action.${a}_confirm`),
@@ -214,6 +216,7 @@ export function mountPatrol(el, ctx, id) {
     buttons.complete.hidden = !may.complete;
     buttons.abort.hidden = !may.abort;
     planLink.hidden = !may.plan;
+    amendLink.hidden = !may.amend;
     if (!may.approve) forms.reject.hidden = true;
     if (!may.abort) forms.abort.hidden = true;
     if (forms.reject.hidden && forms.abort.hidden) actionBar.hidden = false;

@@ -3,9 +3,12 @@
 // partner cannot be recalled) and the route drawn on the map by clicks
 // (a LineString, undo the last point) or an area (a Polygon), the border
 // sections shown for orientation; it makes the draft (POST
-// /api/v1/patrols). Step 2 (#/patrols/ID/plan): this node's nation's
-// units (the partner adds its own on its node), legs with their handover
-// point by a map click, then the proposal.
+// /api/v1/patrols). The same form at #/patrols/ID/edit, filled from the
+// plan, makes a new version of it (PATCH /api/v1/patrols/ID: the answer
+// to a rejection; the approvals start over, the audience only widens).
+// Step 2 (#/patrols/ID/plan): this node's nation's units (the partner
+// adds its own on its node), legs with their handover point by a map
+// click, then the proposal.
 import { h, clear, toast } from '../../core/dom.js';
 import { t, text, fmtDateTime, nation } from '../../core/i18n.js';
 import { go, href } from '../../core/router.js';
@@ -19,13 +22,19 @@ import { DAY, PLAN_COLOR, allowed, errorText, fromInput, inputValue, km,
 const round = (v) => Math.round(v * 1e6) / 1e6;
 
 // The audiences a plan of these nations may have: the nations
-// themselves, or the tripartite framework around them.
-function audiences(own, nations) {
+// themselves, or the tripartite framework around them; with keep (a new
+// version's), only those that hold all of it, and keep itself first.
+function audiences(own, nations, keep) {
   const n = [...nations].sort();
-  const out = [n];
+  let out = [n];
   const tri = ['ML', 'MR', 'SN'];
   if (tri.includes(own) && n.every((x) => tri.includes(x)) &&
       n.join() !== tri.join()) out.push(tri);
+  if (keep) {
+    const k = [...keep].sort();
+    out = [k, ...out.filter((a) => a.join() !== k.join() &&
+      k.every((x) => a.includes(x)))];
+  }
   return out;
 }
 
@@ -60,8 +69,9 @@ function nextCode(ctx) {
   return `JP-${String(max + 1).padStart(3, '0')}`;
 }
 
-export function mountPlanner(el, ctx) {
+export function mountPlanner(el, ctx, params, id) {
   const own = ctx.node.nation;
+  let keep = null;                   // a new version: the old audience
   const partner = ctx.partners.find((n) => n !== own);
   const start0 = Math.floor(Date.now() / DAY) * DAY + DAY + 6 * 3600000;
   const attr = (k) => planAttr(ctx, k);
@@ -134,13 +144,20 @@ export function mountPlanner(el, ctx) {
     h('p.notice', { role: 'note' }, `⚠ ${text(ctx.model.notice)}`),
     h('div.pt-plancols', details, where),
     errorBox,
-    h('div.buttons', submit, h('a.button', { href: href('patrols') },
-      t('common.cancel'))));
+    h('div.buttons', submit, h('a.button', { href: id ? patrolHref(id)
+      : href('patrols') }, t('common.cancel'))));
 
-  el.append(h('div.pt-page', h('h1', t('patrols.plan.title')),
-    subnav(ctx, 'new'), h('ol.pt-steps',
-      h('li.active', t('patrols.plan.step1')), h('li', t('patrols.plan.step2')),
-      h('li', t('patrols.plan.step3'))), form));
+  const title = h('h1', t('patrols.plan.title'));
+  const editNote = h('p.notice.pt-edit-note', { role: 'note', hidden: !id },
+    t('patrols.plan.edit_hint'));
+  el.append(h('div.pt-page', title, subnav(ctx, id ? '' : 'new'),
+    id ? editNote : h('ol.pt-steps', h('li.active', t('patrols.plan.step1')),
+      h('li', t('patrols.plan.step2')), h('li', t('patrols.plan.step3'))),
+    form));
+  if (id) {
+    submit.textContent = t('patrols.plan.submit_edit');
+    submit.disabled = true;        // until the plan is loaded
+  }
 
   function chosenNations() {
     return nationBoxes.map((l) => l.querySelector('input'))
@@ -149,7 +166,7 @@ export function mountPlanner(el, ctx) {
 
   function renderAudience() {
     const prev = form.querySelector('input[name=audience]:checked')?.value;
-    const list = audiences(own, chosenNations());
+    const list = audiences(own, chosenNations(), keep);
     clear(audBox, list.map((a, i) => h('label.radio', h('input', {
       type: 'radio', name: 'audience', value: a.join(','),
       checked: prev ? prev === a.join(',') : i === 0,
@@ -209,6 +226,50 @@ export function mountPlanner(el, ctx) {
   renderAudience();
   redraw();
 
+  // A new version: the form filled from the current plan.
+  let alive = true;
+  async function loadPlan() {
+    let p;
+    try {
+      p = await ctx.api.get(`/patrols/${id}`);
+    } catch (err) {
+      if (alive) showError(form, errorBox, err);
+      return;
+    }
+    if (!alive) return;
+    title.textContent = t('patrols.plan.title_edit', { code: p.code });
+    code.value = p.code || '';
+    type.value = p.patrol_type || '';
+    objective.value = p.objective || '';
+    wStart.value = inputValue(Date.parse(p.window_start));
+    wEnd.value = inputValue(Date.parse(p.window_end));
+    for (const l of nationBoxes) {
+      const box = l.querySelector('input');
+      box.checked = box.value === own || (p.nations || []).includes(box.value);
+    }
+    keep = p.audience || null;
+    clear(audBox);
+    renderAudience();
+    const g = p.geometry;
+    const ring = g?.type === 'Polygon' ? g.coordinates[0].slice(0, -1)
+      : g?.type === 'LineString' ? g.coordinates : [];
+    pts.length = 0;
+    for (const [lo, la] of ring) pts.push([la, lo]);
+    form.querySelector(`input[name=shape][value=${g?.type === 'Polygon'
+      ? 'area' : 'line'}]`).checked = true;
+    redraw();
+    const pl = planLayer(g, { interactive: false });
+    if (pl) base.map.fitBounds(pl.getBounds(), { padding: [30, 30],
+      maxZoom: 12 });
+    if (allowed(ctx, p).amend) {
+      submit.disabled = false;
+    } else {
+      errorBox.textContent = t('patrols.plan.edit_forbidden');
+      errorBox.hidden = false;
+    }
+  }
+  if (id) loadPlan();
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     errorBox.hidden = true;
@@ -233,9 +294,15 @@ export function mountPlanner(el, ctx) {
     if (objective.value.trim()) body.objective = objective.value.trim();
     submit.disabled = true;
     try {
-      const res = await ctx.api.post('/patrols', body);
-      toast(t('patrols.plan.saved', { code: body.code }), 'ok');
-      go(`patrols/${res.id}/plan`);
+      if (id) {
+        await ctx.api.patch(`/patrols/${id}`, body);
+        toast(t('patrols.plan.edited', { code: body.code }), 'ok');
+        go(`patrols/${id}`);
+      } else {
+        const res = await ctx.api.post('/patrols', body);
+        toast(t('patrols.plan.saved', { code: body.code }), 'ok');
+        go(`patrols/${res.id}/plan`);
+      }
     } catch (err) {
       showError(form, errorBox, err);
     } finally {
@@ -245,6 +312,7 @@ export function mountPlanner(el, ctx) {
 
   return {
     unmount() {
+      alive = false;
       destroyMap(base.map);
     },
   };
