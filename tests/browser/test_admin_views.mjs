@@ -166,6 +166,44 @@ describe('sections, sync and admin views in Chromium', { timeout: 120000 }, () =
     await context.close();
   });
 
+  it('admin: the audit trail, newest first, filtered by action and actor', async () => {
+    const { context, page } = await newPage();
+    // A failed login first: it is audited as failed.
+    const bad = await fetch(`${snSrv.url}/api/v1/session`, { method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ login: 'admin', password: 'pas le bon mot' }) });
+    assert.equal(bad.status, 401);
+    await login(page, snSrv.url, 'admin');
+    await page.goto(`${snSrv.url}/#/admin?tab=audit`);
+    await page.waitForSelector('.audit-table tbody tr');
+    const seqs = await page.$$eval('.audit-table tbody tr',
+      (rows) => rows.map((r) => Number(r.dataset.seq)));
+    assert.ok(seqs.length > 3, seqs);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a));
+    // The user added by the first case, by action.
+    await page.fill('#audit-action', 'user.add');
+    await page.click('.audit-filters button[type=submit]');
+    await page.waitForFunction(() => [...document.querySelectorAll(
+      '.audit-table tbody tr code')].every((c) => c.textContent === 'user.add'));
+    assert.match(await page.textContent('.audit-table tbody'), /awa\.diallo/);
+    // The failed login, by action and actor, in French.
+    await page.fill('#audit-action', 'session.login');
+    await page.fill('#audit-actor', 'admin');
+    await page.click('.audit-filters button[type=submit]');
+    await page.waitForSelector('.audit-table tr[data-result=failed]');
+    assert.equal(await page.textContent(
+      '.audit-table tr[data-result=failed] .state'), 'échec');
+    assert.ok(await page.locator('.audit-table tr[data-result=ok]').count() >
+      0);
+    await shotFull(page, 'admin-audit');
+    // A day with nothing: said so.
+    await page.fill('#audit-from', '2001-01-01');
+    await page.fill('#audit-to', '2001-01-02');
+    await page.click('.audit-filters button[type=submit]');
+    await page.waitForSelector('.admin-body p.hint:text("Aucun événement")');
+    await context.close();
+  });
+
   it('admin: adds the Malian node as a peer from its .pub text, exports a bundle, syncs', async () => {
     const { context, page } = await newPage();
     await login(page, snSrv.url, 'admin');

@@ -1,6 +1,7 @@
 // Administration (role admin): users and roles, bearer tokens, peers
-// and the pinned nation keys (docs/permissions.md, docs/federation.md).
-// #/admin?tab=users|tokens|peers. Destructive actions ask first; the
+// and the pinned nation keys, the audit trail (docs/permissions.md,
+// docs/federation.md).
+// #/admin?tab=users|tokens|peers|audit. Destructive actions ask first; the
 // node's refusals (the last active admin, a key already pinned) are
 // shown as they are.
 import '../../styles/tables.css';
@@ -11,11 +12,13 @@ import { href } from '../core/router.js';
 import { mountUsers } from './admin/users.js';
 import { mountTokens } from './admin/tokens.js';
 import { mountPeers } from './admin/peers.js';
+import { mountAudit } from './admin/audit.js';
 
 const TABS = [
   ['users', 'admin.tab_users', 'users', mountUsers],
   ['tokens', 'admin.tab_tokens', 'tokens', mountTokens],
   ['peers', 'admin.tab_peers', 'peers', mountPeers],
+  ['audit', 'admin.tab_audit', 'audit', mountAudit],
 ];
 
 export default {
