@@ -262,13 +262,15 @@ open_text(struct node *n, struct dib_diag *d)
 
 	if ((rc = path_join(path, sizeof path, n->dir, STORE_TEXT_DB, d)) != 0)
 		return rc;
-	if (store_text_open(path, n->id, &n->text, d) != 0) {
-		/* Unreadable (damaged, not SQLite): it is derived, so it is
-		 * made again from the records. */
+	if ((rc = store_text_open(path, n->id, &n->text, d)) == DIB_ETAMPER) {
+		/* Damaged, or not SQLite: it is derived, so it is made again
+		 * from the records. (Only then: a busy or unreadable file may
+		 * be another process's live index.) */
 		store_remove_files(path);
-		if ((rc = store_text_open(path, n->id, &n->text, d)) != 0)
-			return rc;
+		rc = store_text_open(path, n->id, &n->text, d);
 	}
+	if (rc != 0)
+		return rc;
 	if ((rc = store_text_catch_up(n->text, n->store, &added, d)) != 0)
 		return rc;
 	store_collect(n->store, text_committed, n);

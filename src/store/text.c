@@ -52,6 +52,9 @@ text_err(sqlite3 *db, struct dib_diag *d, const char *what)
 	if ((ext & 0xff) == SQLITE_FULL)
 		return dib_fail(d, DIB_EIO, "", "text index: %s: the disk is "
 		    "full", what);
+	if ((ext & 0xff) == SQLITE_NOTADB || (ext & 0xff) == SQLITE_CORRUPT)
+		return dib_fail(d, DIB_ETAMPER, "", "text index: %s: %s", what,
+		    sqlite3_errmsg(db));
 	return dib_fail(d, DIB_EDB, "", "text index: %s: %s", what,
 	    db ? sqlite3_errmsg(db) : "out of memory");
 }

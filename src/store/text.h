@@ -18,7 +18,8 @@ struct store_text;
 
 /*
 ** Open the index at path for writing, created if missing. owner names
-** the node (its id): an index made for another node is emptied.
+** the node (its id): an index made for another node is emptied. A file
+** that is not a readable SQLite database is DIB_ETAMPER.
 */
 int store_text_open(const char *path, const char *owner,
     struct store_text **out, struct dib_diag *d);
