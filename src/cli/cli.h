@@ -22,6 +22,13 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
+/*
+** The usage error for what getopt_long just refused (an unknown option,
+** or one without its value) in a command of noun ("patrol", "user"...):
+** CLI_USAGE.
+*/
+int cli_bad_option(char **argv, const char *noun);
+
 /* Print the diagnostic as one line; CLI_USAGE for DIB_EUSAGE, else CLI_FAIL. */
 int cli_diag(const struct dib_diag *d);
 

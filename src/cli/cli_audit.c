@@ -219,9 +219,7 @@ cli_audit(int argc, char **argv)
 			fputs(usage, stdout);
 			return CLI_OK;
 		default:
-			return cli_usage_error("unknown option or missing "
-			    "value for \"audit %s\" (see diboli audit --help)",
-			    verb);
+			return cli_bad_option(argv, "audit");
 		}
 	}
 	if (optind < argc - 1)

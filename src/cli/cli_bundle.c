@@ -93,9 +93,7 @@ parse_args(int argc, char **argv, struct args *a)
 			fputs(usage, stdout);
 			return -1;
 		default:
-			return cli_usage_error("unknown option or missing "
-			    "value: %s (see diboli bundle --help)",
-			    argv[optind - 1]);
+			return cli_bad_option(argv, "bundle");
 		}
 	}
 	if (!exp && optind < argc)

@@ -1,6 +1,8 @@
 /*
 ** Error printing and small helpers shared by the CLI commands.
 */
+#include <ctype.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +37,18 @@ cli_usage_error(const char *fmt, ...)
 	vsay(fmt, ap);
 	va_end(ap);
 	return CLI_USAGE;
+}
+
+int
+cli_bad_option(char **argv, const char *noun)
+{
+	/* A short option is named by optopt; a long one (optopt 0, or its
+	 * value code when it lacks an argument) by the word itself. */
+	if (optopt > 0 && optopt < 128 && isprint(optopt))
+		return cli_usage_error("option -%c is unknown or needs a value "
+		    "(see diboli %s --help)", optopt, noun);
+	return cli_usage_error("unknown option or missing value: %s (see "
+	    "diboli %s --help)", optind > 0 ? argv[optind - 1] : "?", noun);
 }
 
 int

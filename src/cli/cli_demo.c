@@ -97,8 +97,7 @@ cli_demo(int argc, char **argv)
 			fputs(usage, stdout);
 			return CLI_OK;
 		default:
-			return cli_usage_error("unknown option or missing "
-			    "value (see diboli demo --help)");
+			return cli_bad_option(argv, "demo");
 		}
 	}
 	if (optind + 1 < argc)

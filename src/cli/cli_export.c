@@ -83,8 +83,7 @@ cli_export(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return CLI_OK;
 		default:
-			return cli_usage_error("unknown option or missing value: "
-			    "%s (see diboli export --help)", argv[optind]);
+			return cli_bad_option(argv, "export");
 		}
 	}
 	if (optind + 1 < argc)

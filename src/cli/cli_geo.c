@@ -170,9 +170,7 @@ geo_convert(int argc, char **argv)
 			fputs(usage_text, stdout);
 			goto out;
 		default:
-			rc = cli_usage_error("geo convert: unknown option or "
-			    "missing value: %s (see diboli geo --help)",
-			    argv[optind - 1]);
+			rc = cli_bad_option(argv, "geo");
 			goto out;
 		}
 	}

@@ -222,8 +222,7 @@ import_gpx(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return CLI_OK;
 		default:
-			return cli_usage_error("unknown option or missing value: "
-			    "%s (see diboli import --help)", argv[optind - 1]);
+			return cli_bad_option(argv, "import");
 		}
 	}
 	if (dir == NULL)

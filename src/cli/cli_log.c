@@ -54,8 +54,7 @@ cli_log(int argc, char **argv)
 			fputs(usage, stdout);
 			return CLI_OK;
 		default:
-			return cli_usage_error("unknown option or missing "
-			    "value (see diboli log --help)");
+			return cli_bad_option(argv, "log");
 		}
 	}
 	if (dir == NULL)

@@ -158,8 +158,7 @@ cli_init(int argc, char **argv)
 			return CLI_OK;
 		default:
 			fputs(init_usage, stderr);
-			return cli_usage_error("unknown option or missing "
-			    "value: %s", argv[optind - 1]);
+			return cli_bad_option(argv, "init");
 		}
 	}
 	if (optind < argc)
@@ -418,8 +417,7 @@ cli_node(int argc, char **argv)
 			fputs(node_usage, stdout);
 			return CLI_OK;
 		default:
-			return cli_usage_error("unknown option or missing "
-			    "value (see diboli node --help)");
+			return cli_bad_option(argv, "node");
 		}
 	}
 	if (optind < argc - 1)

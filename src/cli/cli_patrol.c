@@ -151,12 +151,7 @@ parse_args(int argc, char **argv, struct args *a)
 			fputs(usage_text, stdout);
 			exit(CLI_OK);
 		default:
-			if (optopt)
-				return cli_usage_error("option -%c is unknown "
-				    "or needs a value (see diboli patrol "
-				    "--help)", optopt);
-			return cli_usage_error("unknown option %s (see diboli "
-			    "patrol --help)", argv[optind - 1]);
+			return cli_bad_option(argv, "patrol");
 		}
 	}
 	if (optind < argc)

@@ -277,9 +277,7 @@ parse_args(int argc, char **argv, struct args *a)
 			fputs(usage, stdout);
 			return -1;
 		default:
-			return cli_usage_error("unknown option or missing "
-			    "value: %s (see diboli peer --help)",
-			    argv[optind - 1]);
+			return cli_bad_option(argv, "peer");
 		}
 	}
 	if (rm && a->name == NULL && optind < argc)

@@ -120,8 +120,7 @@ cli_serve(int argc, char **argv)
 			return CLI_OK;
 		default:
 			fputs(usage, stderr);
-			return cli_usage_error("unknown option or missing "
-			    "value: %s", argv[optind - 1]);
+			return cli_bad_option(argv, "serve");
 		}
 		if (rc != CLI_OK)
 			return rc;

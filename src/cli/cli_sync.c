@@ -82,9 +82,7 @@ parse_args(int argc, char **argv, struct args *a)
 			fputs(usage, stdout);
 			return -1;
 		default:
-			return cli_usage_error("unknown option or missing "
-			    "value: %s (see diboli sync --help)",
-			    argv[optind - 1]);
+			return cli_bad_option(argv, "sync");
 		}
 	}
 	if (optind < argc)

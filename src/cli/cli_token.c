@@ -268,9 +268,7 @@ parse_args(int argc, char **argv, struct args *a)
 			fputs(usage, stdout);
 			return -1;
 		default:
-			return cli_usage_error("unknown option or missing "
-			    "value: %s (see diboli token --help)",
-			    argv[optind - 1]);
+			return cli_bad_option(argv, "token");
 		}
 	}
 	if (strcmp(a->verb, "revoke") == 0 && optind < argc)

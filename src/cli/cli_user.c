@@ -407,9 +407,7 @@ parse_args(int argc, char **argv, int allowed, struct args *a)
 			fputs(usage, stdout);
 			return -1;
 		default:
-			return cli_usage_error("unknown option or missing "
-			    "value: %s (see diboli user --help)",
-			    argv[optind - 1]);
+			return cli_bad_option(argv, "user");
 		}
 	}
 	if (optind < argc)
