@@ -219,7 +219,7 @@ cli_audit(int argc, char **argv)
 			fputs(usage, stdout);
 			return CLI_OK;
 		default:
-			return cli_bad_option(argv, "audit");
+			return cli_bad_option(argv + 1, "audit");
 		}
 	}
 	if (optind < argc - 1)

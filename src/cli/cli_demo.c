@@ -97,7 +97,7 @@ cli_demo(int argc, char **argv)
 			fputs(usage, stdout);
 			return CLI_OK;
 		default:
-			return cli_bad_option(argv, "demo");
+			return cli_bad_option(argv + 1, "demo");
 		}
 	}
 	if (optind + 1 < argc)

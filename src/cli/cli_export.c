@@ -83,7 +83,7 @@ cli_export(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return CLI_OK;
 		default:
-			return cli_bad_option(argv, "export");
+			return cli_bad_option(argv + 1, "export");
 		}
 	}
 	if (optind + 1 < argc)

@@ -54,7 +54,7 @@ cli_log(int argc, char **argv)
 			fputs(usage, stdout);
 			return CLI_OK;
 		default:
-			return cli_bad_option(argv, "log");
+			return cli_bad_option(argv + 1, "log");
 		}
 	}
 	if (dir == NULL)

@@ -39,7 +39,14 @@ static const char node_usage[] =
     "                   certify the node's key with its nation's private\n"
     "                   key (diboli nation keygen) for 5 years, replacing\n"
     "                   any certificate it had; writes DIR/node.cert and\n"
-    "                   pins the nation's public key\n";
+    "                   pins the nation's public key\n"
+    "  backup --out DIR2\n"
+    "                   a consistent copy of the node in DIR2 (new or\n"
+    "                   empty), also while it serves: the database as of\n"
+    "                   one moment, checked, and node.key, node.cert,\n"
+    "                   model.json, reference/. The copy holds the node's\n"
+    "                   private key: keep it as safe as the node. To\n"
+    "                   restore, serve DIR2 (or move it in DIR's place).\n";
 
 /* ---- certifying ---- */
 
@@ -373,21 +380,44 @@ cmd_certify(struct node *n, const char *keyfile)
 	return rc;
 }
 
+static int
+cmd_backup(struct node *n, const char *out)
+{
+	struct node_backup_report rep;
+	struct dib_diag d = {0};
+
+	if (node_backup(n, out, &rep, &d) != 0)
+		return cli_diag(&d);
+	printf("%s\n", out);
+	fprintf(stderr, "copie du nœud « %s » dans %s : %lld fiche(s), base de "
+	    "%.1f Mo vérifiée, %d autre(s) fichier(s) dont node.key (la clé "
+	    "privée du nœud : gardez la copie comme le nœud)\n", n->name, out,
+	    (long long)rep.records, (double)rep.bytes / 1e6, rep.files);
+	return CLI_OK;
+}
+
 int
 cli_node(int argc, char **argv)
 {
-	enum { O_DIR = 256, O_JSON, O_KEY };
+	enum { O_DIR = 256, O_JSON, O_KEY, O_OUT };
 	static const struct option opts[] = {
 		{"dir", required_argument, NULL, O_DIR},
 		{"json", no_argument, NULL, O_JSON},
 		{"nation-key", required_argument, NULL, O_KEY},
+		{"out", required_argument, NULL, O_OUT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *dir = NULL, *keyfile = NULL, *verb;
+	/* The options each verb takes, besides --dir. */
+	static const struct {
+		const char *verb;
+		int opt;
+	} takes[] = {{"show", O_JSON}, {"certify", O_KEY}, {"backup", O_OUT}};
+	const char *dir = NULL, *keyfile = NULL, *out = NULL, *verb;
 	struct dib_diag d = {0};
 	struct node *n = NULL;
-	int ch, json = 0, show, rc;
+	int ch, json = 0, rc;
+	size_t i;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
@@ -395,29 +425,33 @@ cli_node(int argc, char **argv)
 		return argc < 2 ? CLI_USAGE : CLI_OK;
 	}
 	verb = argv[1];
-	if (strcmp(verb, "show") != 0 && strcmp(verb, "certify") != 0) {
+	for (i = 0; i < sizeof takes / sizeof takes[0] &&
+	    strcmp(verb, takes[i].verb) != 0; i++)
+		;
+	if (i == sizeof takes / sizeof takes[0]) {
 		fputs(node_usage, stderr);
 		return cli_usage_error("unknown verb \"node %s\" (show, "
-		    "certify)", verb);
+		    "certify, backup)", verb);
 	}
-	show = strcmp(verb, "show") == 0;
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1)
 	{
-		if ((ch == O_JSON && !show) || (ch == O_KEY && show))
+		if ((ch == O_JSON || ch == O_KEY || ch == O_OUT) &&
+		    ch != takes[i].opt)
 			return cli_usage_error("\"node %s\" does not take %s "
 			    "(see diboli node --help)", verb, ch == O_JSON ?
-			    "--json" : "--nation-key");
+			    "--json" : ch == O_KEY ? "--nation-key" : "--out");
 		switch (ch) {
 		case O_DIR: dir = optarg; break;
 		case O_JSON: json = 1; break;
 		case O_KEY: keyfile = optarg; break;
+		case O_OUT: out = optarg; break;
 		case 'h':
 			fputs(node_usage, stdout);
 			return CLI_OK;
 		default:
-			return cli_bad_option(argv, "node");
+			return cli_bad_option(argv + 1, "node");
 		}
 	}
 	if (optind < argc - 1)
@@ -425,12 +459,16 @@ cli_node(int argc, char **argv)
 		    argv[optind + 1]);
 	if (dir == NULL)
 		return cli_usage_error("--dir is required");
-	if (!show && keyfile == NULL)
+	if (takes[i].opt == O_KEY && keyfile == NULL)
 		return cli_usage_error("--nation-key is required (the nation's "
 		    "private key file, from diboli nation keygen)");
+	if (takes[i].opt == O_OUT && out == NULL)
+		return cli_usage_error("--out is required (a new or empty "
+		    "directory for the copy)");
 	if (node_open(dir, &n, &d) != 0)
 		return cli_diag(&d);
-	rc = show ? cmd_show(n, json) : cmd_certify(n, keyfile);
+	rc = takes[i].opt == O_JSON ? cmd_show(n, json) : takes[i].opt ==
+	    O_KEY ? cmd_certify(n, keyfile) : cmd_backup(n, out);
 	node_close(n);
 	return rc;
 }

@@ -4,6 +4,7 @@
 */
 #include "node/node.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "geo/geo.h"
+#include "geo/reference.h"
 #include "log/record.h"
 #include "model/model.h"
 #include "store/text.h"
@@ -299,6 +301,150 @@ node_text_index(struct node *n, const struct store_item *v, size_t count,
     struct dib_diag *d)
 {
 	return store_text_add(n->text, v, count, d);
+}
+
+/* Copy file name of n's directory to out_dir, if it is there. */
+static int
+copy_file(const char *from_dir, const char *out_dir, const char *name,
+    int mode, int *copied, struct dib_diag *d)
+{
+	char src[4200], dst[4200], *text = NULL;
+	size_t len;
+	int rc;
+
+	snprintf(src, sizeof src, "%s/%s", from_dir, name);
+	snprintf(dst, sizeof dst, "%s/%s", out_dir, name);
+	if ((rc = util_read_file(src, REF_MAX_BYTES, &text, &len, d)) ==
+	    DIB_ENOTFOUND) {
+		dib_diag_clear(d);
+		return DIB_OK;
+	}
+	if (rc == DIB_OK && (rc = util_write_file(dst, text, len, mode, d)) ==
+	    DIB_OK)
+		(*copied)++;
+	if (text != NULL) {
+		sodium_memzero(text, len);
+		free(text);
+	}
+	return rc;
+}
+
+/* An empty or new directory for a backup. */
+static int
+backup_dir(const char *out_dir, struct dib_diag *d)
+{
+	DIR *dp;
+	struct dirent *e;
+	int rc;
+
+	if ((rc = make_dirs(out_dir, d)) != 0)
+		return rc;
+	if ((dp = opendir(out_dir)) == NULL)
+		return dib_fail(d, DIB_EIO, "out", "cannot read %s: %s",
+		    out_dir, strerror(errno));
+	while ((e = readdir(dp)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+			closedir(dp);
+			return dib_fail(d, DIB_EEXIST, "out", "%s is not empty: "
+			    "a backup goes into a new or empty directory",
+			    out_dir);
+		}
+	closedir(dp);
+	return DIB_OK;
+}
+
+int
+node_backup(struct node *n, const char *out_dir,
+    struct node_backup_report *rep, struct dib_diag *d)
+{
+	char db[4200], sub[4200], name[300];
+	sqlite3 *to = NULL;
+	sqlite3_backup *b;
+	struct stat sb;
+	DIR *dp;
+	struct dirent *e;
+	int rc, step;
+
+	memset(rep, 0, sizeof *rep);
+	if (out_dir == NULL || *out_dir == '\0')
+		return dib_fail(d, DIB_EUSAGE, "out", "--out is required");
+	if ((rc = backup_dir(out_dir, d)) != 0)
+		return rc;
+	snprintf(db, sizeof db, "%s/%s", out_dir, NODE_DB);
+	if (sqlite3_open_v2(db, &to, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		rc = dib_fail(d, DIB_EIO, "out", "cannot create %s: %s", db,
+		    to ? sqlite3_errmsg(to) : "out of memory");
+		goto out;
+	}
+	/* One step: one read transaction on the node, so the copy is the
+	 * database as of one moment, whatever a server writes meanwhile
+	 * (in WAL mode it is not held up). */
+	if ((b = sqlite3_backup_init(to, "main", n->store->db, "main")) ==
+	    NULL) {
+		rc = dib_fail(d, DIB_EIO, "out", "cannot copy the database: "
+		    "%s", sqlite3_errmsg(to));
+		goto out;
+	}
+	step = sqlite3_backup_step(b, -1);
+	if (sqlite3_backup_finish(b) != SQLITE_OK || step != SQLITE_DONE) {
+		rc = dib_fail(d, (sqlite3_errcode(to) & 0xff) == SQLITE_FULL ?
+		    DIB_EIO : DIB_EDB, "out", "the copy of the database "
+		    "failed: %s", sqlite3_errmsg(to));
+		goto out;
+	}
+	/* The copy reads back whole. */
+	if (sqlite3_exec(to, "PRAGMA quick_check", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		rc = dib_fail(d, DIB_EDB, "out", "the copy does not read back: "
+		    "%s", sqlite3_errmsg(to));
+		goto out;
+	}
+	{
+		sqlite3_stmt *st = NULL;
+
+		if (sqlite3_prepare_v2(to, "SELECT count(*) FROM entries", -1,
+		    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+			rep->records = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(to);
+	to = NULL;
+	/* As secret as the node: its users' password hashes, national
+	 * records. */
+	chmod(db, 0600);
+	if (stat(db, &sb) == 0)
+		rep->bytes = (int64_t)sb.st_size;
+	if ((rc = copy_file(n->dir, out_dir, NODE_KEY, 0600, &rep->files,
+	    d)) != 0 || (rc = copy_file(n->dir, out_dir, "node.cert", 0644,
+	    &rep->files, d)) != 0 || (rc = copy_file(n->dir, out_dir,
+	    "model.json", 0644, &rep->files, d)) != 0)
+		goto out;
+	/* The node's own reference layers. */
+	snprintf(sub, sizeof sub, "%s/reference", n->dir);
+	if ((dp = opendir(sub)) != NULL) {
+		snprintf(sub, sizeof sub, "%s/reference", out_dir);
+		if (mkdir(sub, 0755) != 0 && errno != EEXIST) {
+			closedir(dp);
+			rc = dib_fail(d, DIB_EIO, "out", "cannot create %s: %s",
+			    sub, strerror(errno));
+			goto out;
+		}
+		while (rc == 0 && (e = readdir(dp)) != NULL) {
+			size_t len = strlen(e->d_name);
+
+			if (len < 9 || len > 200 || strcmp(e->d_name + len - 8,
+			    ".geojson") != 0)
+				continue;
+			snprintf(name, sizeof name, "reference/%s", e->d_name);
+			rc = copy_file(n->dir, out_dir, name, 0644, &rep->files,
+			    d);
+		}
+		closedir(dp);
+	}
+out:
+	sqlite3_close(to);
+	return rc;
 }
 
 int

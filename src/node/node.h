@@ -59,6 +59,26 @@ int node_open(const char *dir, struct node **out, struct dib_diag *d);
 /* Close and wipe the key. Accepts NULL. */
 void node_close(struct node *n);
 
+/* What node_backup copied. */
+struct node_backup_report {
+	int64_t bytes;                  /* of the database copy */
+	int64_t records;                /* entries in it */
+	int files;                      /* other files copied */
+};
+
+/*
+** A consistent copy of the node in out_dir (created; it must not exist
+** or be empty), while it may be serving: the database as of one moment
+** (SQLite's online backup, in one read transaction), node.key (mode 0600:
+** the copy is as secret as the node), and node.cert, model.json and
+** reference/ when present. The text index is left out: the copy rebuilds
+** it when it first opens. The copy is checked (PRAGMA quick_check) before
+** this returns. out_dir is then a node directory: diboli serve --dir
+** out_dir restores it.
+*/
+int node_backup(struct node *n, const char *out_dir,
+    struct node_backup_report *rep, struct dib_diag *d);
+
 /*
 ** The text index. node_text_defer: from now on leave what commits add to
 ** node_text_take (on the writing thread), which gives it, in commit

@@ -1619,6 +1619,54 @@ def test_kill_under_load():
         print(f"     {len(acked)} acknowledged records kept")
 
 
+def test_backup_while_serving():
+    """diboli node backup while the server takes bulk writes: the copy is
+    the database as of one moment (whole bulks only), verifies, serves,
+    and finds its records by their words."""
+    with TempDir() as tmp:
+        d = new_node(tmp)
+        users = make_users(d, ["reporter"])
+        tok = users["reporter"][1]
+        bk = os.path.join(tmp, "copie")
+        with Server(d) as srv:
+            stop = threading.Event()
+            acked, odd, threads = hammer(srv.url, tok, stop, nthreads=3)
+            time.sleep(1)
+            r = run("node", "backup", "--dir", d, "--out", bk)
+            n_during = len(acked)
+            time.sleep(0.5)
+            stop.set()
+            for t in threads:
+                t.join(30)
+            assert r.rc == 0, r
+            assert not odd, odd[:5]
+            assert "node.key" in r.err and os.path.isdir(bk), r
+            total = counts(Api(srv.url, token=tok))["records"]
+        assert oct(os.stat(os.path.join(bk, "node.key")).st_mode & 0o777) \
+            == "0o600"
+        assert oct(os.stat(os.path.join(bk, "diboli.db")).st_mode & 0o777) \
+            == "0o600"
+        v = log_verify(bk)
+        assert v.rc == 0, v
+        with Server(bk) as srv:
+            c = counts(Api(srv.url, token=tok))
+            # Whole bulks of 50 (one transaction each): nothing
+            # half-written.
+            assert c["records"] % 50 == 0, c
+            assert 0 < c["records"] <= total, (c, total, n_during)
+            r = Api(srv.url, token=tok).get(API + "/records",
+                                            params={"q": "falémé",
+                                                    "limit": "10000"})
+            assert r.status_code == 200, show(r)
+            # The copy's text index, rebuilt from its records on opening.
+            assert r.json()["numberReturned"] == min(c["records"], 10000), \
+                (r.json()["numberReturned"], c)
+        # Refusals: a directory that holds something, no --out.
+        fails(1, "node", "backup", "--dir", d, "--out", bk, must="out")
+        fails(2, "node", "backup", "--dir", d)
+        fails(2, "node", "show", "--dir", d, "--out", bk, must="--out")
+
+
 def test_sigterm_in_flight():
     with TempDir() as tmp:
         d = new_node(tmp)
@@ -1654,4 +1702,4 @@ if __name__ == "__main__":
     main([test_basics, test_records_create_get_bulk, test_list_paging,
           test_supersede_retract, test_csv_export, test_permission_matrix,
           test_bad_input, test_audit_of_refusals, test_kill_under_load,
-          test_sigterm_in_flight])
+          test_backup_while_serving, test_sigterm_in_flight])
