@@ -5,7 +5,8 @@
 **
 **   ingest:  N typical records (the generator of bench_ingest) as JSON
 **            texts; diboli: POST /api/v1/records, 1,000 records a request
-**            ({"records":[...]}), from 2 threads (--clients) with keep-alive;
+**            ({"records":[...]}), from 2 threads (--clients) with keep-alive,
+**            until the server's text index holds them all (one search);
 **            PostGIS: prepared multi-row INSERTs of the same rows, 1,000
 **            a statement (one transaction each), from as many connections;
 **            GiST index on geom, btree on observed_at, primary key on id.
@@ -637,6 +638,21 @@ diboli_ingest(void)
 		pthread_create(&th[i], NULL, http_ingest_thread, NULL);
 	for (i = 0; i < nclients; i++)
 		pthread_join(th[i], NULL);
+	/* The words of the last records go into the text index just after
+	 * their answer, on a thread of the server's own: the clock stops
+	 * once it holds them all (a search waits for that). */
+	{
+		struct curl_slist *hdrs;
+		CURL *c = http_client(&hdrs, 0);
+		struct sbuf got = {0};
+
+		if (http_get(c, "/api/v1/records?q=zzzz&limit=1", &got) != 200)
+			fail("the search after the ingest failed: %s",
+			    got.p ? got.p : "");
+		curl_easy_cleanup(c);
+		curl_slist_free_all(hdrs);
+		free(got.p);
+	}
 	t0 = bench_now_s() - t0;
 	if (isatty(2))
 		fputc('\n', stderr);
