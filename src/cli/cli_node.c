@@ -111,7 +111,7 @@ print_certified(const struct node *n, const struct certify_job *j)
 
 	printf("  certified by the %s nation key %s until %s\n"
 	    "  certificate %s/%s\n", j->nation, cert_fingerprint(j->pk, fp),
-	    j->until, n->dir, CERT_FILE);
+	    j->until, n->dir, NODE_CERT);
 }
 
 /* ---- diboli init ---- */
@@ -122,7 +122,7 @@ static void
 undo_init(const char *dir, int made_dir)
 {
 	static const char *const files[] = {NODE_DB, NODE_DB "-wal",
-	    NODE_DB "-shm", NODE_KEY, CERT_FILE};
+	    NODE_DB "-shm", NODE_KEY, NODE_CERT};
 	char path[4200];
 	size_t i;
 

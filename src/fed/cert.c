@@ -667,7 +667,7 @@ store_cert(struct node *n, const char *nation, const uint8_t nation_pk[32],
 		return rc;
 	/* The database is the truth; the file is a copy for people and
 	 * bundles, written last so that a failure leaves no row changed. */
-	if ((size_t)snprintf(path, sizeof path, "%s/%s", n->dir, CERT_FILE) >=
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", n->dir, NODE_CERT) >=
 	    sizeof path)
 		return dib_fail(d, DIB_EINVAL, "dir", "path too long");
 	return util_write_file(path, b, len, 0644, d);

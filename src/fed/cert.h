@@ -15,7 +15,6 @@
 struct node;
 struct store;
 
-#define CERT_FILE "node.cert"           /* the node's certificate, in DIR */
 #define CERT_MAGIC "DIBC"
 #define CERT_VERSION 1
 #define CERT_NAME_MAX 800               /* bytes: NODE_NAME_MAX characters */

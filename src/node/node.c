@@ -416,7 +416,7 @@ node_backup(struct node *n, const char *out_dir,
 	if (stat(db, &sb) == 0)
 		rep->bytes = (int64_t)sb.st_size;
 	if ((rc = copy_file(n->dir, out_dir, NODE_KEY, 0600, &rep->files,
-	    d)) != 0 || (rc = copy_file(n->dir, out_dir, "node.cert", 0644,
+	    d)) != 0 || (rc = copy_file(n->dir, out_dir, NODE_CERT, 0644,
 	    &rep->files, d)) != 0 || (rc = copy_file(n->dir, out_dir,
 	    "model.json", 0644, &rep->files, d)) != 0)
 		goto out;

@@ -22,6 +22,7 @@ struct record;
 
 #define NODE_DB "diboli.db"
 #define NODE_KEY "node.key"
+#define NODE_CERT "node.cert"   /* its certificate (fed/cert.h) */
 #define NODE_NAME_MAX 200
 #define NODE_MAX_BATCH 10000    /* records in one bulk append */
 

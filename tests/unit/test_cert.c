@@ -576,7 +576,7 @@ test_certify_node(void **state)
 	assert_non_null(strstr(d.msg, "ML"));
 	assert_int_equal(cert_node_cert(f->n, &b, &len, &d), DIB_ENOTFOUND);
 	assert_int_equal(cert_pinned(f->n->store, "ML", pk), DIB_ENOTFOUND);
-	snprintf(path, sizeof path, "%s/%s", f->dir, CERT_FILE);
+	snprintf(path, sizeof path, "%s/%s", f->dir, NODE_CERT);
 	assert_int_not_equal(stat(path, &sb), 0);
 	/* A public key that is not the private key's. */
 	assert_int_equal(cert_certify_node(f->n, "SN", f->sn_sk, f->ml_pk,
