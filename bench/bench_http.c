@@ -45,6 +45,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -572,6 +573,42 @@ http_get(CURL *c, const char *path, struct sbuf *b)
 }
 
 static atomic_size_t next_bulk;
+/* CPU seconds (user + system, all threads) used so far by pid. */
+static double
+proc_cpu_s(pid_t pid)
+{
+	char path[64], line[1024], *p;
+	unsigned long ut, st;
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	ok = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	/* After "pid (comm) ": state is field 3, utime 14, stime 15. */
+	if (!ok || (p = strrchr(line, ')')) == NULL || sscanf(p + 2,
+	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+	    &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds used so far by this process (its clients). */
+static double
+self_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static double ingest_cpu_us;            /* server CPU a record, ingest */
+static double client_cpu_us;            /* client CPU a record, ingest */
+
 static char **bulk_replies;             /* the 201 bodies, parsed later */
 
 static void *
@@ -628,7 +665,7 @@ diboli_ingest(void)
 {
 	size_t nb = (nrec + BULK - 1) / BULK, b, k;
 	pthread_t th[MAX_CLIENTS];
-	double t0;
+	double t0, cpu0 = proc_cpu_s(server_pid), self0 = self_cpu_s();
 	int i;
 
 	bulk_replies = calloc(nb, sizeof *bulk_replies);
@@ -654,6 +691,8 @@ diboli_ingest(void)
 		free(got.p);
 	}
 	t0 = bench_now_s() - t0;
+	ingest_cpu_us = (proc_cpu_s(server_pid) - cpu0) * 1e6 / (double)nrec;
+	client_cpu_us = (self_cpu_s() - self0) * 1e6 / (double)nrec;
 	if (isatty(2))
 		fputc('\n', stderr);
 	for (b = 0; b < nb; b++) {
@@ -1368,7 +1407,9 @@ main(int argc, char **argv)
 	if (ingest_only) {
 		/* For profiling the server: no baseline, no ratio. */
 		server_stop();
-		printf("diboli ingest over HTTP: %.0f records/s\n", d_ingest);
+		printf("diboli ingest over HTTP: %.0f records/s (server CPU "
+		    "%.2f us a record, client %.2f)\n", d_ingest, ingest_cpu_us,
+		    client_cpu_us);
 		failing = 0;
 		finish(0);
 	}
@@ -1432,6 +1473,8 @@ main(int argc, char **argv)
 		med = start_ms[restarts / 2];
 		bench_result("http_ingest_records_per_s", d_ingest, "records/s",
 		    "postgis_insert_records_per_s", p_ingest);
+		bench_result("http_ingest_server_cpu_us", ingest_cpu_us,
+		    "us/record", "http_ingest_client_cpu_us", client_cpu_us);
 		bench_result("map_query_per_s", d_qps, "queries/s",
 		    "postgis_map_query_per_s", p_qps);
 		bench_result("map_query_p50_ms", d_p50, "ms",
@@ -1482,6 +1525,11 @@ main(int argc, char **argv)
 			printf("%s%.1f", i ? ", " : "", start_ms[i]);
 		printf(" ms).\nRSS: VmRSS after the first answer and 20 map "
 		    "queries (peak VmHWM %.1f MB).\n", hwm_mb);
+		printf("Ingest CPU a record (user + system, all threads): "
+		    "diboli serve %.2f us, its\n"
+		    "HTTP clients %.2f us; the "
+		    "machine has %ld cores for both.\n", ingest_cpu_us,
+		    client_cpu_us, sysconf(_SC_NPROCESSORS_ONLN));
 		if (quick)
 			printf("--quick: %zu records, not the 1M of the goals.\n",
 			    nrec);
