@@ -110,7 +110,7 @@ apply_link(struct store *s, const uint8_t old[16], const struct record *r,
 
 int
 store_project(struct store *s, int64_t log, int64_t seq,
-    const struct record *r, int fresh, struct dib_diag *d)
+    struct record *r, int fresh, struct dib_diag *d)
 {
 	sqlite3_stmt *st;
 	int64_t k = STORE_ENTRY_KEY(log, seq), cat;
@@ -160,7 +160,7 @@ store_project(struct store *s, int64_t log, int64_t seq,
 	}
 	sqlite3_reset(st);
 	/* Its words go to the text index once this commits (store/text.c). */
-	if (store_pend_add(s, k, r->id, r->text) != 0)
+	if (store_pend_add(s, k, r->id, &r->text) != 0)
 		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
 	if (state == STORE_CURRENT && (r->geom == RECORD_GEOM_LINE ||
 	    r->geom == RECORD_GEOM_POLYGON)) {

@@ -17,9 +17,11 @@ struct record;
 ** the current state. Call inside the transaction that stores its block. A supersession or retraction by a node
 ** other than the target's origin is ignored (the record itself is kept).
 ** fresh: r was just created here with a new id, so nothing can have
-** replaced it yet (saves a lookup on the ingest path).
+** replaced it yet (saves a lookup on the ingest path). r's words
+** (r->text) move to the text index's pending list: r->text is NULL after
+** success.
 */
 int store_project(struct store *s, int64_t log, int64_t seq,
-    const struct record *r, int fresh, struct dib_diag *d);
+    struct record *r, int fresh, struct dib_diag *d);
 
 #endif

@@ -53,13 +53,17 @@ static const char schema[] =
      * table); body, the bytes exactly as hashed into their block; then
      * the projector's columns. state: 0 current, 1 superseded,
      * 2 retracted, 3 a retraction. zkey: a point's place (62-bit Morton
-     * key, 2 cm cells); NULL for lines, polygons and no geometry. */
+     * key, 2 cm cells); NULL for lines, polygons and no geometry. cat is
+     * a categories code, always made before the row by the one writer
+     * (store_category_code): a foreign key would check that again with a
+     * lookup on every record stored (databases made before schema 3's
+     * last form have it; both work alike). */
     "CREATE TABLE entries(\n"
     "  k INTEGER PRIMARY KEY,\n"
     "  body BLOB NOT NULL,\n"
     "  id BLOB NOT NULL,\n"
     "  state INTEGER NOT NULL,\n"
-    "  cat INTEGER NOT NULL REFERENCES categories(code),\n"
+    "  cat INTEGER NOT NULL,\n"
     "  prec INTEGER NOT NULL,\n"
     "  t INTEGER NOT NULL,\n"
     "  day INTEGER NOT NULL,\n"
@@ -259,7 +263,7 @@ store_pend_unwind(struct store *s, size_t mark)
 
 int
 store_pend_add(struct store *s, int64_t k, const uint8_t id[16],
-    const char *text)
+    char **text)
 {
 	struct store_item *it;
 
@@ -277,9 +281,8 @@ store_pend_add(struct store *s, int64_t k, const uint8_t id[16],
 	it = &s->pend[s->npend];
 	it->k = k;
 	memcpy(it->id, id, 16);
-	it->text = NULL;
-	if (text != NULL && (it->text = strdup(text)) == NULL)
-		return DIB_ENOMEM;
+	it->text = *text;
+	*text = NULL;
 	s->npend++;
 	return DIB_OK;
 }

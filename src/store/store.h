@@ -120,9 +120,9 @@ size_t store_pend_mark(const struct store *s);
 void store_pend_unwind(struct store *s, size_t mark);
 
 /* The projector's: remember entry k, its record's id and its words
- * (copied; NULL: none). */
+ * (*text: taken, and NULL afterwards, unless this fails; NULL: none). */
 int store_pend_add(struct store *s, int64_t k, const uint8_t id[16],
-    const char *text);
+    char **text);
 
 /* Free items (their texts too). Accepts NULL. */
 void store_items_free(struct store_item *v, size_t n);

@@ -163,24 +163,31 @@ test_pending_commits(void **state)
 	char dir[] = "/tmp/diboli-store-XXXXXX", path[64], side[80];
 	struct store *s = NULL;
 	struct dib_diag d;
+	char *text, *none = NULL;
 	size_t mark;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/x.db", dir);
 	assert_int_equal(store_open(path, 1, &s, &d), 0);
-	/* Not collecting: nothing kept. */
-	assert_int_equal(store_pend_add(s, 99, zero_id, "x"), 0);
+	/* Not collecting: nothing kept, the words stay the caller's. */
+	assert_non_null(text = strdup("x"));
+	assert_int_equal(store_pend_add(s, 99, zero_id, &text), 0);
+	assert_non_null(text);
+	free(text);
 	assert_int_equal(store_pend_mark(s), 0);
 	store_collect(s, on_committed, NULL);
 	run(s, "BEGIN");
-	assert_int_equal(store_pend_add(s, 1, zero_id, "pirogue"), 0);
+	/* Collecting: the words are taken. */
+	assert_non_null(text = strdup("pirogue"));
+	assert_int_equal(store_pend_add(s, 1, zero_id, &text), 0);
+	assert_null(text);
 	mark = store_pend_mark(s);
 	run(s, "SAVEPOINT a");
-	assert_int_equal(store_pend_add(s, 2, zero_id, NULL), 0);
+	assert_int_equal(store_pend_add(s, 2, zero_id, &none), 0);
 	run(s, "ROLLBACK TO a; RELEASE a");
 	store_pend_unwind(s, mark);
-	assert_int_equal(store_pend_add(s, 3, zero_id, NULL), 0);
+	assert_int_equal(store_pend_add(s, 3, zero_id, &none), 0);
 	run(s, "INSERT INTO meta VALUES('a', '1'); COMMIT");
 	assert_int_equal(calls, 1);
 	assert_int_equal(ngot, 2);
@@ -188,17 +195,18 @@ test_pending_commits(void **state)
 	/* A rolled back transaction gives nothing, nor does it leak into
 	 * the next. */
 	run(s, "BEGIN");
-	assert_int_equal(store_pend_add(s, 4, zero_id, "camion"), 0);
+	assert_non_null(text = strdup("camion"));
+	assert_int_equal(store_pend_add(s, 4, zero_id, &text), 0);
 	run(s, "INSERT INTO meta VALUES('b', '1'); ROLLBACK");
 	run(s, "BEGIN");
-	assert_int_equal(store_pend_add(s, 5, zero_id, NULL), 0);
+	assert_int_equal(store_pend_add(s, 5, zero_id, &none), 0);
 	run(s, "INSERT INTO meta VALUES('c', '1'); COMMIT");
 	assert_int_equal(calls, 2);
 	assert_int_equal(ngot, 3);
 	assert_true(got[2] == 5);
 	/* Autocommit: the outer savepoint's release is the commit. */
 	run(s, "SAVEPOINT w");
-	assert_int_equal(store_pend_add(s, 6, zero_id, NULL), 0);
+	assert_int_equal(store_pend_add(s, 6, zero_id, &none), 0);
 	run(s, "INSERT INTO meta VALUES('d', '1'); RELEASE w");
 	assert_int_equal(ngot, 4);
 	assert_true(got[3] == 6);
