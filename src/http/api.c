@@ -17,6 +17,7 @@
 #include "model/model.h"
 #include "node/node.h"
 #include "store/query.h"
+#include "util/arena.h"
 #include "util/embed.h"
 #include "util/json.h"
 #include "util/util.h"
@@ -581,6 +582,7 @@ http_go_async(struct req *r, struct writer_job *job,
 struct create_state {
 	struct append_job a;
 	struct writer_job job;
+	struct arena bodies;    /* the records' bodies, from a bulk body */
 	size_t count;
 	int single;
 };
@@ -594,6 +596,7 @@ create_free(void *p)
 	for (i = 0; i < c->count; i++)
 		record_clear(&c->a.recs[i]);
 	free(c->a.recs);
+	arena_free(&c->bodies);
 	log_prep_free(&c->a.prep);
 	free(c);
 }
@@ -692,6 +695,7 @@ struct bulk {
 	size_t count;           /* elements seen */
 	size_t done;            /* prepared, at recs */
 	size_t cap;             /* room at recs */
+	struct arena bodies;    /* their bodies (record_body_arena) */
 	int failed;             /* 1: element done failed (d), 2: no memory */
 	struct dib_diag d;
 };
@@ -733,6 +737,7 @@ bulk_clear(struct bulk *b)
 	for (i = 0; i < b->done; i++)
 		record_clear(&b->recs[i]);
 	free(b->recs);
+	arena_free(&b->bodies);
 	b->recs = NULL;
 	b->done = 0;
 }
@@ -775,6 +780,8 @@ create_bulk(struct req *r, struct bulk *b)
 	} else {
 		c->a.recs = b->recs;
 		c->a.n = c->count = b->done;
+		c->bodies = b->bodies;
+		arena_init(&b->bodies);
 		b->recs = NULL;
 		b->done = 0;
 		return create_submit(r, c);
@@ -798,10 +805,16 @@ h_create(struct req *r, const char *id)
 	if (is_json(r) && r->body.p != NULL) {
 		struct bulk b;
 
+		int each;
+
 		memset(&b, 0, sizeof b);
 		b.n = n;
-		if (util_json_each(r->body.p, r->body.len, "records", bulk_one,
-		    &b) == 0)
+		arena_init(&b.bodies);
+		record_body_arena(&b.bodies);
+		each = util_json_each(r->body.p, r->body.len, "records",
+		    bulk_one, &b);
+		record_body_arena(NULL);
+		if (each == 0)
 			return create_bulk(r, &b);
 		bulk_clear(&b);
 	}

@@ -11,6 +11,7 @@
 
 #include "geo/geo.h"
 #include "model/model.h"
+#include "util/arena.h"
 #include "util/buf.h"
 
 void
@@ -18,11 +19,21 @@ record_clear(struct record *r)
 {
 	if (r == NULL)
 		return;
-	free(r->body);
+	if (!r->body_shared)
+		free(r->body);
 	free(r->text);
+	r->body_shared = 0;
 	r->body = NULL;
 	r->text = NULL;
 	r->body_len = 0;
+}
+
+static _Thread_local struct arena *body_arena;
+
+void
+record_body_arena(struct arena *a)
+{
+	body_arena = a;
 }
 
 /*
@@ -465,12 +476,11 @@ add_uuid_field(struct buf *b, const char *key, const uint8_t id[16])
 	return buf_printf(b, ",\"%s\":\"%s\"", key, util_uuid_format(id, s));
 }
 
+/* v, the member key of a record: absent (NULL), null or a record id. */
 static int
-parse_uuid_field(const json_t *in, const char *key, int *has, uint8_t *out,
+parse_uuid_value(const json_t *v, const char *key, int *has, uint8_t *out,
     struct dib_diag *d)
 {
-	const json_t *v = json_object_get(in, key);
-
 	*has = 0;
 	if (v == NULL || json_is_null(v))
 		return DIB_OK;
@@ -481,6 +491,13 @@ parse_uuid_field(const json_t *in, const char *key, int *has, uint8_t *out,
 		    "0123456789ab");
 	*has = 1;
 	return DIB_OK;
+}
+
+static int
+parse_uuid_field(const json_t *in, const char *key, int *has, uint8_t *out,
+    struct dib_diag *d)
+{
+	return parse_uuid_value(json_object_get(in, key), key, has, out, d);
 }
 
 static int
@@ -510,9 +527,46 @@ parse_audience(const json_t *v, char *out, struct dib_diag *d)
 	return util_audience_parse(joined, out, d);
 }
 
-static const char *const top_keys[] = {"category", "observed_at",
+/* The members of a record's input, by their index in top_keys. */
+enum {
+	TOP_CATEGORY, TOP_OBSERVED_AT, TOP_GEOMETRY, TOP_LOCATION,
+	TOP_ATTRIBUTES, TOP_AUDIENCE, TOP_PRECEDENCE, TOP_PATROL,
+	TOP_SUPERSEDES, TOP_COUNT
+};
+
+static const char *const top_keys[TOP_COUNT] = {"category", "observed_at",
     "geometry", "location", "attributes", "audience", "precedence",
-    "patrol", "supersedes", NULL};
+    "patrol", "supersedes"};
+
+/* The index of key in top_keys, or -1: its first letter picks at most
+ * two to compare (this runs for every member of every record). */
+static int
+top_key(const char *key)
+{
+	static const signed char first[26][2] = {
+		['a' - 'a'] = {TOP_ATTRIBUTES, TOP_AUDIENCE},
+		['c' - 'a'] = {TOP_CATEGORY, -1},
+		['g' - 'a'] = {TOP_GEOMETRY, -1},
+		['l' - 'a'] = {TOP_LOCATION, -1},
+		['o' - 'a'] = {TOP_OBSERVED_AT, -1},
+		['p' - 'a'] = {TOP_PRECEDENCE, TOP_PATROL},
+		['s' - 'a'] = {TOP_SUPERSEDES, -1},
+	};
+	unsigned c = (unsigned char)key[0] - 'a';
+	int i;
+
+	if (c >= 26)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		int k = first[c][i];
+
+		/* Unlisted letters are {0, 0}: TOP_CATEGORY never starts
+		 * with them, so strcmp refuses. */
+		if (k >= 0 && strcmp(top_keys[k], key) == 0)
+			return k;
+	}
+	return -1;
+}
 
 int
 record_from_json(const struct model *m, const json_t *in,
@@ -521,35 +575,30 @@ record_from_json(const struct model *m, const json_t *in,
 {
 	const struct model_category *cat;
 	const char *key, *s;
-	const json_t *v, *geom, *attrs;
-	json_t *made = NULL;
+	const json_t *v, *geom, *attrs, *top[TOP_COUNT] = {NULL};
+	json_t *made = NULL, *e;
 	struct scratch *sc = NULL;
 	struct buf own, *b = NULL;
 	char ts[40], idtxt[37];
-	size_t known;
 	int64_t now;
-	int rc, i;
+	int rc, k;
 
 	memset(r, 0, sizeof *r);
 	if (!json_is_object(in))
 		return dib_fail(d, DIB_EINVAL, "", "a record must be a JSON "
 		    "object");
-	/* Unknown members: only look for one when the count says so. */
-	for (i = 0, known = 0; top_keys[i]; i++)
-		known += json_object_get(in, top_keys[i]) != NULL;
-	if (known != json_object_size(in)) {
-		json_object_foreach((json_t *)in, key, v) {
-			for (i = 0; top_keys[i] && strcmp(top_keys[i], key); i++)
-				;
-			if (top_keys[i] == NULL)
-				return dib_fail(d, DIB_EINVAL, key, "unknown "
-				    "field (expected category, observed_at, "
-				    "geometry or location, attributes, audience, "
-				    "precedence, patrol, supersedes)");
-		}
+	/* One pass over the members (keys are unique: the parsers refuse
+	 * duplicates), instead of a hash lookup for each possible one. */
+	json_object_foreach((json_t *)in, key, e) {
+		if ((k = top_key(key)) < 0)
+			return dib_fail(d, DIB_EINVAL, key, "unknown field "
+			    "(expected category, observed_at, geometry or "
+			    "location, attributes, audience, precedence, "
+			    "patrol, supersedes)");
+		top[k] = e;
 	}
 
-	s = json_string_value(json_object_get(in, "category"));
+	s = json_string_value(top[TOP_CATEGORY]);
 	if (s == NULL)
 		return dib_fail(d, DIB_EINVAL, "category",
 		    "is required: a category id of the model, e.g. "
@@ -564,7 +613,7 @@ record_from_json(const struct model *m, const json_t *in,
 	util_strlcpy(r->category, s, sizeof r->category);
 	util_strlcpy(r->kind, model_category_kind(cat), sizeof r->kind);
 
-	v = json_object_get(in, "observed_at");
+	v = top[TOP_OBSERVED_AT];
 	if (v == NULL)
 		return dib_fail(d, DIB_EINVAL, "observed_at",
 		    "is required (RFC 3339, e.g. 2025-02-20T08:00:00Z)");
@@ -578,15 +627,15 @@ record_from_json(const struct model *m, const json_t *in,
 		    json_string_value(v));
 
 	r->prec = model_category_precedence(cat);
-	if ((v = json_object_get(in, "precedence")) != NULL) {
+	if ((v = top[TOP_PRECEDENCE]) != NULL) {
 		r->prec = model_prec_parse(json_string_value(v));
 		if (!json_is_string(v) || r->prec < 0)
 			return dib_fail(d, DIB_EINVAL, "precedence",
 			    "must be FLASH, IMMEDIATE, PRIORITY or ROUTINE");
 	}
 
-	geom = json_object_get(in, "geometry");
-	v = json_object_get(in, "location");
+	geom = top[TOP_GEOMETRY];
+	v = top[TOP_LOCATION];
 	if (geom != NULL && v != NULL)
 		return dib_fail(d, DIB_EINVAL, "location",
 		    "give geometry or location, not both");
@@ -620,7 +669,7 @@ record_from_json(const struct model *m, const json_t *in,
 	    json_object_get(geom, "type")) : NULL, d)) != 0)
 		goto out;
 
-	attrs = json_object_get(in, "attributes");
+	attrs = top[TOP_ATTRIBUTES];
 	if (attrs != NULL && !json_is_object(attrs)) {
 		rc = dib_fail(d, DIB_EINVAL, "attributes", "must be an object");
 		goto out;
@@ -628,16 +677,16 @@ record_from_json(const struct model *m, const json_t *in,
 	if ((rc = model_validate_attributes(cat, attrs, d)) != 0)
 		goto out;
 
-	if ((v = json_object_get(in, "audience")) != NULL) {
+	if ((v = top[TOP_AUDIENCE]) != NULL) {
 		if ((rc = parse_audience(v, r->audience, d)) != 0)
 			goto out;
 	} else if ((rc = util_audience_parse(default_audience, r->audience,
 	    d)) != 0) {
 		goto out;
 	}
-	if ((rc = parse_uuid_field(in, "patrol", &r->has_patrol, r->patrol,
-	    d)) != 0 || (rc = parse_uuid_field(in, "supersedes",
-	    &r->has_supersedes, r->supersedes, d)) != 0)
+	if ((rc = parse_uuid_value(top[TOP_PATROL], "patrol", &r->has_patrol,
+	    r->patrol, d)) != 0 || (rc = parse_uuid_value(top[TOP_SUPERSEDES],
+	    "supersedes", &r->has_supersedes, r->supersedes, d)) != 0)
 		goto out;
 
 	if (id != NULL)
@@ -678,7 +727,17 @@ record_from_json(const struct model *m, const json_t *in,
 		    "%d bytes once encoded", RECORD_MAX_BODY);
 		goto out;
 	}
-	if ((r->body = (unsigned char *)buf_copy(b)) == NULL) {
+	if (body_arena != NULL) {
+		if ((r->body = arena_alloc(body_arena, b->len + 1)) != NULL) {
+			memcpy(r->body, b->p, b->len);
+			r->body[b->len] = '\0';
+		}
+		r->body_shared = 1;
+	} else {
+		r->body = (unsigned char *)buf_copy(b);
+	}
+	if (r->body == NULL) {
+		r->body_shared = 0;
 		rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
 		goto out;
 	}

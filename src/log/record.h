@@ -29,6 +29,8 @@ enum record_geom {
 };
 
 /* The metadata of one record, as the projector and queries need it. */
+struct arena;
+
 struct record {
 	uint8_t id[16];                 /* UUIDv7 */
 	char category[128];             /* dotted model id; "" if none */
@@ -45,8 +47,12 @@ struct record {
 	int has_retracts;
 	uint8_t retracts[16];           /* the record it withdraws */
 	char audience[UTIL_AUDIENCE_LEN]; /* its log's audience */
-	unsigned char *body;            /* encoded bytes, owned, may be NULL */
+	unsigned char *body;            /* encoded bytes, owned (unless
+	                                 * body_shared), may be NULL */
 	size_t body_len;
+	int body_shared;                /* 1: body lives in an arena
+	                                 * (record_body_arena), not freed by
+	                                 * record_clear */
 	char *text;                     /* its words for full-text search:
 	                                 * string attribute values, owned,
 	                                 * NULL if none */
@@ -54,6 +60,14 @@ struct record {
 
 /* Release the body and text of r (not r itself). Accepts NULL. */
 void record_clear(struct record *r);
+
+/*
+** From now on, and until called again with NULL, record_from_json on this
+** thread puts the bodies it makes in a (and sets body_shared): a bulk of
+** records then costs a few allocations, not one per record, and is freed
+** at once with the arena (after record_clear of each record).
+*/
+void record_body_arena(struct arena *a);
 
 /*
 ** Validate a record given as JSON input ({"category", "observed_at",
