@@ -399,6 +399,8 @@ ckpt_loop(void *arg)
 	struct dib_diag d;
 
 	pthread_setname_np(pthread_self(), "diboli-ckpt");
+	/* Spare time is enough: past CKPT_HARD the writer does it. */
+	util_thread_background();
 	if (store_open(c->dbpath, 0, &st, &d) != 0)
 		return NULL;
 	pthread_mutex_lock(&c->mu);

@@ -12,6 +12,7 @@
 
 #include "node/node.h"
 #include "store/store.h"
+#include "util/util.h"
 
 #define BATCH_MAX 256   /* jobs in one transaction */
 
@@ -44,6 +45,9 @@ index_loop(void *arg)
 	struct writer *w = arg;
 
 	pthread_setname_np(pthread_self(), "diboli-index");
+	/* Indexing can wait for spare time: searches wait for it (5 s at
+	 * most), writes never do. */
+	util_thread_background();
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		struct writer_batch *b;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -686,4 +687,16 @@ util_write_file(const char *path, const void *p, size_t n, int mode,
 		    tmp, strerror(e));
 	}
 	return DIB_OK;
+}
+
+void
+util_thread_background(void)
+{
+	id_t tid = (id_t)gettid();
+	int now;
+
+	errno = 0;
+	now = getpriority(PRIO_PROCESS, tid);
+	if (errno == 0 && now < UTIL_BACKGROUND_NICE)
+		(void)setpriority(PRIO_PROCESS, tid, UTIL_BACKGROUND_NICE);
 }

@@ -154,4 +154,14 @@ int util_read_file(const char *path, size_t max, char **out, size_t *len,
 int util_write_file(const char *path, const void *p, size_t n, int mode,
     struct dib_diag *d);
 
+/*
+** Make the calling thread a background one: its nice value goes up to
+** UTIL_BACKGROUND_NICE (Linux keeps one per thread), so that when the
+** cores are busy the threads that answer requests run first and this one
+** takes the time left over. Never lowers a value already higher; failure
+** is harmless and ignored.
+*/
+#define UTIL_BACKGROUND_NICE 10
+void util_thread_background(void);
+
 #endif

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -309,6 +312,37 @@ test_fmt_g15(void **state)
 	}
 }
 
+static void *
+background_thread(void *arg)
+{
+	int *nice = arg;
+
+	util_thread_background();
+	nice[0] = getpriority(PRIO_PROCESS, (id_t)gettid());
+	util_thread_background();       /* twice: still the same */
+	nice[1] = getpriority(PRIO_PROCESS, (id_t)gettid());
+	return NULL;
+}
+
+/* A background thread runs at UTIL_BACKGROUND_NICE; the others keep
+ * theirs. */
+static void
+test_thread_background(void **state)
+{
+	int nice[2] = {-100, -100}, before;
+	pthread_t t;
+
+	(void)state;
+	before = getpriority(PRIO_PROCESS, (id_t)gettid());
+	assert_int_equal(pthread_create(&t, NULL, background_thread, nice),
+	    0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(nice[0], before > UTIL_BACKGROUND_NICE ? before :
+	    UTIL_BACKGROUND_NICE);
+	assert_int_equal(nice[1], nice[0]);
+	assert_int_equal(getpriority(PRIO_PROCESS, (id_t)gettid()), before);
+}
+
 int
 main(void)
 {
@@ -323,6 +357,7 @@ main(void)
 		cmocka_unit_test(test_fmt_g15),
 		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_err),
+		cmocka_unit_test(test_thread_background),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
