@@ -804,7 +804,6 @@ h_create(struct req *r, const char *id)
 	(void)id;
 	if (is_json(r) && r->body.p != NULL) {
 		struct bulk b;
-
 		int each;
 
 		memset(&b, 0, sizeof b);

@@ -28,9 +28,9 @@ enum record_geom {
 	RECORD_GEOM_POLYGON
 };
 
-/* The metadata of one record, as the projector and queries need it. */
 struct arena;
 
+/* The metadata of one record, as the projector and queries need it. */
 struct record {
 	uint8_t id[16];                 /* UUIDv7 */
 	char category[128];             /* dotted model id; "" if none */

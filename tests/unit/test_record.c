@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include <jansson.h>
 
 #include "log/record.h"
+#include "util/arena.h"
 #include "model/model.h"
 
 static struct model *m;
@@ -165,6 +167,22 @@ test_rejections(void **state)
 	expect_fail("{\"category\":\"security.suspicious_activity\","
 	    "\"observed_at\":\"2025-03-01T10:00:00Z\",\"location\":\"14 -12\","
 	    "\"colour\":\"red\"}", "colour", "unknown field");
+	/* Names near the known ones (same first letter, case, prefix,
+	 * longer, empty) are unknown too. */
+	{
+		static const char *const near[] = {"audiences", "attribute",
+		    "Category", "p", "patrols", "precedenc", "supersede",
+		    "geometryx", "loc", "observed", "", "zzz", "~"};
+		char text[256];
+		size_t i;
+
+		for (i = 0; i < sizeof near / sizeof near[0]; i++) {
+			snprintf(text, sizeof text, "{\"category\":\"security."
+			    "suspicious_activity\",\"observed_at\":\"2025-03-"
+			    "01T10:00:00Z\",\"%s\":1}", near[i]);
+			expect_fail(text, near[i], "unknown field");
+		}
+	}
 	expect_fail("{\"category\":\"security.suspicious_activity\","
 	    "\"observed_at\":\"2025-03-01T10:00:00Z\",\"location\":\"14 -12\","
 	    "\"patrol\":\"P-1\"}", "patrol", "record id");
@@ -172,6 +190,46 @@ test_rejections(void **state)
 	    "\"observed_at\":\"2025-03-01T10:00:00Z\",\"location\":\"14 -12\","
 	    "\"attributes\":{\"mercury_ugl\":\"abc\"}}",
 	    "attributes.mercury_ugl", "number");
+}
+
+/* With an arena set, bodies go there (and record_clear leaves them);
+ * without, each is the record's own. Same bytes either way. */
+static void
+test_body_arena(void **state)
+{
+	static const char text[] = "{\"category\":\"security."
+	    "suspicious_activity\",\"observed_at\":\"2025-03-01T10:00:00Z\","
+	    "\"location\":\"14 -12\",\"attributes\":{\"remarks\":\"pirogue\"}}";
+	struct record own, in;
+	struct dib_diag d;
+	struct arena a;
+
+	(void)state;
+	arena_init(&a);
+	assert_int_equal(try(text, &own, &d), 0);
+	assert_false(own.body_shared);
+	record_body_arena(&a);
+	assert_int_equal(try(text, &in, &d), 0);
+	record_body_arena(NULL);
+	assert_true(in.body_shared);
+	assert_true(arena_owns(&a, in.body));
+	assert_int_equal(in.body[in.body_len], '\0');
+	/* Same input, same bytes but for the id (a new one each time). */
+	assert_int_equal(in.body_len, own.body_len);
+	assert_memory_equal(in.body + 43, own.body + 43, own.body_len - 43);
+	assert_string_equal(in.text, "pirogue");
+	record_clear(&in);              /* leaves the body to the arena */
+	assert_null(in.body);
+	assert_false(in.body_shared);
+	arena_free(&a);
+	record_clear(&own);
+	/* A failure in the arena leaves nothing either. */
+	record_body_arena(&a);
+	assert_int_not_equal(try("{\"observed_at\":\"2025-03-01T10:00:00Z\"}",
+	    &in, &d), 0);
+	record_body_arena(NULL);
+	assert_null(in.body);
+	arena_free(&a);
 }
 
 static void
@@ -236,6 +294,7 @@ main(void)
 		cmocka_unit_test(test_precedence_override),
 		cmocka_unit_test(test_lines_polygons),
 		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_body_arena),
 		cmocka_unit_test(test_retraction),
 		cmocka_unit_test(test_parse_body_rejects),
 	};
