@@ -122,18 +122,24 @@ authenticate(struct req *r, struct node *n, struct dib_diag *d)
 
 /* ---- parameters ---- */
 
+int
+http_content_is(struct req *r, const char *type)
+{
+	const char *t = http_header(r, "Content-Type");
+	size_t n = strlen(type);
+
+	return t != NULL && strncasecmp(t, type, n) == 0 && (t[n] == '\0' ||
+	    t[n] == ';' || t[n] == ' ');
+}
+
 static int
 is_json(struct req *r)
 {
-	const char *t = http_header(r, "Content-Type");
-
-	return t != NULL && (strncasecmp(t, "application/json", 16) == 0 &&
-	    (t[16] == '\0' || t[16] == ';' || t[16] == ' '));
+	return http_content_is(r, "application/json");
 }
 
-/* Parse the JSON body; answers the error itself and returns NULL. */
-static json_t *
-body_json(struct req *r, enum MHD_Result *ret)
+json_t *
+http_body_json(struct req *r, enum MHD_Result *ret)
 {
 	struct dib_diag d;
 	json_t *j = NULL;
@@ -150,6 +156,28 @@ body_json(struct req *r, enum MHD_Result *ret)
 		    "%s", d.msg);
 		return NULL;
 	}
+	return j;
+}
+
+json_t *
+http_body_object(struct req *r, int optional, int *failed,
+    enum MHD_Result *ret)
+{
+	json_t *j;
+
+	*failed = 0;
+	if (optional && r->body.len == 0)
+		return NULL;
+	*failed = 1;
+	if ((j = http_body_json(r, ret)) == NULL)
+		return NULL;
+	if (!json_is_object(j)) {
+		json_decref(j);
+		*ret = http_reply_error(r, 422, "invalid", "", "the body must be "
+		    "a JSON object");
+		return NULL;
+	}
+	*failed = 0;
 	return j;
 }
 
@@ -424,7 +452,7 @@ h_login(struct req *r, const char *id)
 	json_t *j, *v, *out;
 
 	(void)id;
-	if ((j = body_json(r, &ret)) == NULL)
+	if ((j = http_body_json(r, &ret)) == NULL)
 		return ret;
 	json_object_foreach(j, key, v)
 		if (strcmp(key, "login") && strcmp(key, "password")) {
@@ -817,7 +845,7 @@ h_create(struct req *r, const char *id)
 			return create_bulk(r, &b);
 		bulk_clear(&b);
 	}
-	if ((j = body_json(r, &ret)) == NULL)
+	if ((j = http_body_json(r, &ret)) == NULL)
 		return ret;
 	list = json_object_get(j, "records");
 	single = !json_is_array(list);
@@ -968,7 +996,7 @@ h_change(struct req *r, const char *id, int retract)
 
 	if (parse_id(r, id, old, &ret) != 0)
 		return ret;
-	if ((j = body_json(r, &ret)) == NULL)
+	if ((j = http_body_json(r, &ret)) == NULL)
 		return ret;
 	if ((cs = calloc(1, sizeof *cs)) == NULL) {
 		json_decref(j);

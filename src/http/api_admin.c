@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,53 +33,6 @@
 	"line where the nation key is (diboli bundle import --key)"
 
 /* ---- shared pieces ---- */
-
-static int
-content_is(struct req *r, const char *type)
-{
-	const char *t = http_header(r, "Content-Type");
-	size_t n = strlen(type);
-
-	return t != NULL && strncasecmp(t, type, n) == 0 && (t[n] == '\0' ||
-	    t[n] == ';' || t[n] == ' ');
-}
-
-/*
-** The JSON object of the body (a new reference); with optional, NULL
-** for an empty body. Otherwise answers the error itself (*ret) and
-** returns NULL with *failed set.
-*/
-static json_t *
-body_object(struct req *r, int optional, int *failed, enum MHD_Result *ret)
-{
-	struct dib_diag d;
-	json_t *j = NULL;
-
-	*failed = 0;
-	if (optional && r->body.len == 0)
-		return NULL;
-	*failed = 1;
-	if (!content_is(r, "application/json")) {
-		*ret = http_reply_error(r, 415, "unsupported_media_type",
-		    "Content-Type", "send the body as application/json");
-		return NULL;
-	}
-	if (util_json_parse(r->body.p ? r->body.p : "", r->body.len, "body",
-	    &j, &d) != 0) {
-		*ret = http_reply_error(r, d.code == DIB_ETOOBIG ? 413 : 400,
-		    d.code == DIB_ETOOBIG ? "too_big" : "bad_request", "body",
-		    "%s", d.msg);
-		return NULL;
-	}
-	if (!json_is_object(j)) {
-		json_decref(j);
-		*ret = http_reply_error(r, 422, "invalid", "", "the body must be "
-		    "a JSON object");
-		return NULL;
-	}
-	*failed = 0;
-	return j;
-}
 
 /* The first member of j not in the NULL-terminated list known, or NULL. */
 static const char *
@@ -485,7 +437,7 @@ user_write(struct req *r, const char *login)
 		return http_reply_error(r, 503, "no_memory", "", "out of memory");
 	w->add = login == NULL;
 	w->role = w->disabled = -1;
-	w->body = body_object(r, 0, &failed, &ret);
+	w->body = http_body_object(r, 0, &failed, &ret);
 	/* The parsed copy is all this request needs of the body. */
 	if (r->body.p != NULL)
 		sodium_memzero(r->body.p, r->body.len);
@@ -666,7 +618,7 @@ http_token_create(struct req *r, const char *id)
 	if ((w = calloc(1, sizeof *w)) == NULL)
 		return http_reply_error(r, 503, "no_memory", "", "out of memory");
 	snprintf(w->target, sizeof w->target, "token");
-	if ((w->body = body_object(r, 0, &failed, &ret)) == NULL)
+	if ((w->body = http_body_object(r, 0, &failed, &ret)) == NULL)
 		goto fail;
 	if ((bad = unknown_member(w->body, keys)) != NULL) {
 		ret = refusef(r, "token.create", w->target, DIB_EINVAL, bad,
@@ -942,7 +894,7 @@ http_peer_add(struct req *r, const char *id)
 	if ((w = calloc(1, sizeof *w)) == NULL)
 		return http_reply_error(r, 503, "no_memory", "", "out of memory");
 	snprintf(w->target, sizeof w->target, "peer");
-	if ((w->body = body_object(r, 0, &failed, &ret)) == NULL)
+	if ((w->body = http_body_object(r, 0, &failed, &ret)) == NULL)
 		goto fail;
 	if ((bad = unknown_member(w->body, keys)) != NULL) {
 		ret = refusef(r, "peer.add", w->target, DIB_EINVAL, bad, "unknown "
@@ -1074,7 +1026,7 @@ http_sync_run(struct req *r, const char *id)
 	int failed;
 
 	(void)id;
-	body = body_object(r, 1, &failed, &ret);
+	body = http_body_object(r, 1, &failed, &ret);
 	if (failed)
 		return ret;
 	if (body != NULL && (bad = unknown_member(body, keys)) != NULL) {
@@ -1308,7 +1260,7 @@ http_bundle_export(struct req *r, const char *id)
 	(void)id;
 	memset(&a, 0, sizeof a);
 	snprintf(target, sizeof target, "bundle");
-	if ((j = body_object(r, 0, &failed, &ret)) == NULL)
+	if ((j = http_body_object(r, 0, &failed, &ret)) == NULL)
 		return ret;
 	if (export_members(r, j, &a, target, &ret) != 0)
 		goto out;
@@ -1472,7 +1424,7 @@ http_bundle_import(struct req *r, const char *id)
 	int rc;
 
 	(void)id;
-	if (!content_is(r, OCTETS))
+	if (!http_content_is(r, OCTETS))
 		return http_reply_error(r, 415, "unsupported_media_type",
 		    "Content-Type", "send the bundle file's bytes as " OCTETS);
 	if (r->body.len == 0)

@@ -113,51 +113,6 @@ pwrite_finish(struct req *r)
 	return http_queue(r, 201, resp);
 }
 
-static int
-is_json(struct req *r)
-{
-	const char *t = http_header(r, "Content-Type");
-
-	return t != NULL && (strncasecmp(t, "application/json", 16) == 0 &&
-	    (t[16] == '\0' || t[16] == ';' || t[16] == ' '));
-}
-
-/*
-** The JSON object of the body (a new reference), or NULL when there is
-** none and optional is set; otherwise answers the error itself (*ret)
-** and returns NULL with *failed set.
-*/
-static json_t *
-body_object(struct req *r, int optional, int *failed, enum MHD_Result *ret)
-{
-	struct dib_diag d;
-	json_t *j = NULL;
-
-	*failed = 0;
-	if (optional && r->body.len == 0)
-		return NULL;
-	*failed = 1;
-	if (!is_json(r)) {
-		*ret = http_reply_error(r, 415, "unsupported_media_type",
-		    "Content-Type", "send the body as application/json");
-		return NULL;
-	}
-	if (util_json_parse(r->body.p ? r->body.p : "", r->body.len, "body",
-	    &j, &d) != 0) {
-		*ret = http_reply_error(r, d.code == DIB_ETOOBIG ? 413 : 400,
-		    d.code == DIB_ETOOBIG ? "too_big" : "bad_request", "body",
-		    "%s", d.msg);
-		return NULL;
-	}
-	if (!json_is_object(j)) {
-		json_decref(j);
-		*ret = http_reply_error(r, 422, "invalid", "", "the body must be "
-		    "a JSON object");
-		return NULL;
-	}
-	*failed = 0;
-	return j;
-}
 
 static int
 patrol_id(struct req *r, const char *id, uint8_t out[16],
@@ -183,7 +138,7 @@ submit(struct req *r, const char *id, int kind, int verb, const char *name)
 
 	if (id != NULL && patrol_id(r, id, pid, &ret) != 0)
 		return ret;
-	body = body_object(r, kind == P_ACT, &failed, &ret);
+	body = http_body_object(r, kind == P_ACT, &failed, &ret);
 	if (failed)
 		return ret;
 	if (kind == P_ACT && body != NULL) {

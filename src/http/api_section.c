@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "audit/audit.h"
 #include "http/http_int.h"
@@ -252,33 +251,17 @@ swrite_finish(struct req *r)
 	return http_queue(r, 201, resp);
 }
 
-static int
-is_json(struct req *r)
-{
-	const char *t = http_header(r, "Content-Type");
-
-	return t != NULL && (strncasecmp(t, "application/json", 16) == 0 &&
-	    (t[16] == '\0' || t[16] == ';' || t[16] == ' '));
-}
-
 enum MHD_Result
 http_section_status(struct req *r, const char *id)
 {
 	struct swrite *w;
-	struct dib_diag d;
 	enum MHD_Result ret;
 	json_t *body = NULL;
 
 	if (section_id(r, id, &ret) != 0)
 		return ret;
-	if (!is_json(r))
-		return http_reply_error(r, 415, "unsupported_media_type",
-		    "Content-Type", "send the body as application/json");
-	if (util_json_parse(r->body.p ? r->body.p : "", r->body.len, "body",
-	    &body, &d) != 0)
-		return http_reply_error(r, d.code == DIB_ETOOBIG ? 413 : 400,
-		    d.code == DIB_ETOOBIG ? "too_big" : "bad_request", "body",
-		    "%s", d.msg);
+	if ((body = http_body_json(r, &ret)) == NULL)
+		return ret;
 	if (!json_is_object(body)) {
 		json_decref(body);
 		return http_reply_error(r, 422, "invalid", "", "the body must "

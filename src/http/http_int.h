@@ -103,6 +103,18 @@ enum MHD_Result http_reply_error(struct req *r, unsigned status,
 struct MHD_Response *http_resp_error(struct req *r, const char *code,
     const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/*
+** The request's body. http_content_is: is its Content-Type type (any
+** parameters after ';')? http_body_json: its JSON value (a new
+** reference), or NULL once the error is answered (*ret: 415 not JSON,
+** 400 bad JSON, 413 too big). http_body_object: the same, and it must be
+** an object (422); with optional, an empty body gives NULL and *failed 0;
+** *failed is 1 whenever an error was answered.
+*/
+int http_content_is(struct req *r, const char *type);
+json_t *http_body_json(struct req *r, enum MHD_Result *ret);
+json_t *http_body_object(struct req *r, int optional, int *failed,
+    enum MHD_Result *ret);
 /* 405 method_not_allowed, with the Allow header. */
 enum MHD_Result http_reply_not_allowed(struct req *r, const char *allow);
 /* The error of a diagnostic, with the status of its code. */
