@@ -1426,7 +1426,7 @@ model_attr_lookup(const struct model_category *c, const char *key)
 	hi = c->nattrs;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		k = strcmp(key, c->bykey[mid]->key);
+		k = model_keycmp(key, c->bykey[mid]->key);
 		if (k == 0)
 			return c->bykey[mid];
 		if (k < 0)

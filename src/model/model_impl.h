@@ -6,6 +6,7 @@
 #define DIB_MODEL_IMPL_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -100,5 +101,18 @@ const char *model_json_brief(const json_t *v, char *buf, size_t size);
 
 /* Replace control characters and invalid UTF-8 in s by '?'. */
 void model_sanitize(char *s);
+
+/*
+** strcmp's order, the first bytes compared inline: the binary searches of
+** attribute keys and value ids, run for every value of every record, mostly
+** part at the first byte.
+*/
+static inline int
+model_keycmp(const char *a, const char *b)
+{
+	int d = (unsigned char)a[0] - (unsigned char)b[0];
+
+	return d != 0 || a[0] == '\0' ? d : strcmp(a + 1, b + 1);
+}
 
 #endif

@@ -231,7 +231,7 @@ find_value(const struct model_attr *a, const char *s, size_t n)
 		return -1;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		k = strcmp(s, a->byid[mid]->id);
+		k = model_keycmp(s, a->byid[mid]->id);
 		if (k == 0)
 			return (long)(a->byid[mid] - a->values);
 		if (k < 0)
