@@ -261,4 +261,22 @@ void auth_throttle_fail(struct auth_throttle *t, const char *login,
 void auth_throttle_ok(struct auth_throttle *t, const char *login,
     const char *addr);
 
+/* ---- Notices seen ---- */
+
+/*
+** Which of the partner's notices (docs/sections.md) each user has seen:
+** kept per user on this node, so that a commander's unread count is the
+** same in every browser. AUTH_SEEN_MAX ids at most in one mark.
+*/
+#define AUTH_SEEN_MAX 500
+
+/* The ids login has marked: a new array of *n (NULL when none). */
+int auth_seen_list(struct store *s, const char *login, uint8_t (**ids)[16],
+    size_t *n, struct dib_diag *d);
+
+/* Mark ids[0..n) seen by login at now; *added: how many were not yet. */
+int auth_seen_mark(struct store *s, const char *login,
+    const uint8_t (*ids)[16], size_t n, int64_t now, size_t *added,
+    struct dib_diag *d);
+
 #endif

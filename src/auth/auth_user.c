@@ -119,14 +119,21 @@ static const char schema[] =
     "  created_at INTEGER NOT NULL,\n"
     "  expires_at INTEGER,\n"
     "  revoked_at INTEGER,\n"
-    "  last_used_at INTEGER);\n";
+    "  last_used_at INTEGER);\n"
+    /* Notices each user has seen (auth_seen_*). */
+    "CREATE TABLE IF NOT EXISTS notice_seen(\n"
+    "  user INTEGER NOT NULL REFERENCES users(id),\n"
+    "  id BLOB NOT NULL CHECK(length(id) = 16),\n"
+    "  at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY(user, id)) WITHOUT ROWID;\n";
 
 int
 auth_schema(struct store *s, struct dib_diag *d)
 {
 	/* Already there (every open but the first): no write at all. */
 	if (store_count(s, "SELECT count(*) FROM sqlite_schema WHERE name IN "
-	    "('users', 'sessions', 'sessions_user', 'tokens')") == 4)
+	    "('users', 'sessions', 'sessions_user', 'tokens', 'notice_seen')")
+	    == 5)
 		return DIB_OK;
 	return store_exec(s, schema, d);
 }
@@ -575,4 +582,87 @@ auth_user_last_login(struct store *s, const char *login, int64_t *at,
 		rc = store_dberr(s, d, "sessions");
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* ---- notices seen ---- */
+
+int
+auth_seen_list(struct store *s, const char *login, uint8_t (**ids)[16],
+    size_t *n, struct dib_diag *d)
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t (*v)[16] = NULL, (*nv)[16];
+	size_t cap = 0;
+	int rc = DIB_OK, step;
+
+	*ids = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT ns.id FROM notice_seen ns JOIN "
+	    "users u ON u.id = ns.user WHERE u.login = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return store_dberr(s, d, "notices");
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != 16)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			if ((nv = realloc(v, cap * sizeof *v)) == NULL) {
+				rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
+				goto out;
+			}
+			v = nv;
+		}
+		memcpy(v[(*n)++], sqlite3_column_blob(st, 0), 16);
+	}
+	if (step != SQLITE_DONE)
+		rc = store_dberr(s, d, "notices");
+out:
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		free(v);
+		*n = 0;
+		return rc;
+	}
+	*ids = v;
+	return DIB_OK;
+}
+
+int
+auth_seen_mark(struct store *s, const char *login,
+    const uint8_t (*ids)[16], size_t n, int64_t now, size_t *added,
+    struct dib_diag *d)
+{
+	struct auth_user u;
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc, own;
+
+	*added = 0;
+	if (n > AUTH_SEEN_MAX)
+		return dib_fail(d, DIB_EINVAL, "ids", "at most %d ids at once, "
+		    "got %zu", AUTH_SEEN_MAX, n);
+	if ((rc = auth_user_get(s, login, &u, d)) != 0)
+		return rc;
+	if ((rc = auth_tx_begin(s, &own, d)) != 0)
+		return rc;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO notice_seen(user, "
+	    "id, at) VALUES(?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK) {
+		rc = store_dberr(s, d, "notices");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, u.id);
+		sqlite3_bind_blob(st, 2, ids[i], 16, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = store_dberr(s, d, "notices");
+			goto out;
+		}
+		*added += (size_t)sqlite3_changes(s->db);
+		sqlite3_reset(st);
+	}
+out:
+	sqlite3_finalize(st);
+	return auth_tx_end(s, own, rc, d);
 }

@@ -1436,6 +1436,7 @@ static const struct route routes[] = {
 	{"POST", API "/sections/*/status", http_section_status, AUTH_SECTION},
 	{"GET", API "/notifications", http_section_notifications,
 	    AUTH_SECTION},
+	{"POST", API "/notifications/seen", http_notices_seen, AUTH_SECTION},
 	{"GET", API "/users", http_user_list, AUTH_USERS},
 	{"POST", API "/users", http_user_add, AUTH_USERS},
 	{"PATCH", API "/users/*", http_user_update, AUTH_USERS},

@@ -2,8 +2,10 @@
 ** The border sections routes of the JSON API: GET /api/v1/sections (the
 ** board), GET /api/v1/sections/{id} (one section and its history), POST
 ** /api/v1/sections/{id}/status (this nation's level, in the single
-** writer with its audit row) and GET /api/v1/notifications (the notices
-** of the partner's raises). The domain is src/patrol/section.c.
+** writer with its audit row), GET /api/v1/notifications (the notices
+** of the partner's raises, each marked seen or not for the caller) and
+** POST /api/v1/notifications/seen (mark some seen). The domain is
+** src/patrol/section.c; what each user has seen, src/auth.
 */
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "auth/auth.h"
 #include "http/http_int.h"
 #include "node/node.h"
 #include "patrol/section.h"
@@ -145,6 +148,32 @@ http_section_get(struct req *r, const char *id)
 	return http_reply_json(r, 200, out, NULL);
 }
 
+/* Mark each notice of out ({"notifications": [...]}) seen or not by
+ * login: "seen": true / false. */
+static int
+mark_seen(struct node *n, const char *login, json_t *out,
+    struct dib_diag *d)
+{
+	json_t *list = json_object_get(out, "notifications"), *o;
+	uint8_t (*ids)[16], id[16];
+	size_t nids, i, k;
+	int rc;
+
+	if ((rc = auth_seen_list(n->store, login, &ids, &nids, d)) != 0)
+		return rc;
+	json_array_foreach(list, i, o) {
+		int seen = 0;
+
+		if (util_uuid_parse(json_string_value(json_object_get(o, "id")),
+		    id) == 0)
+			for (k = 0; k < nids && !seen; k++)
+				seen = memcmp(ids[k], id, 16) == 0;
+		json_object_set_new(o, "seen", json_boolean(seen));
+	}
+	free(ids);
+	return DIB_OK;
+}
+
 enum MHD_Result
 http_section_notifications(struct req *r, const char *id)
 {
@@ -163,10 +192,123 @@ http_section_notifications(struct req *r, const char *id)
 		    "parameter (this route takes none)");
 	store_exec(n->store, "BEGIN", NULL);
 	rc = section_notifications(n, &out, &d);
+	if (rc == 0 && (rc = mark_seen(n, r->who.login, out, &d)) != 0)
+		json_decref(out);
 	store_exec(n->store, "COMMIT", NULL);
 	if (rc != 0)
 		return http_reply_diag(r, &d);
 	return http_reply_json(r, 200, out, NULL);
+}
+
+/* ---- notices seen ---- */
+
+struct seen_write {
+	struct writer_job job;
+	uint8_t (*ids)[16];
+	size_t n, added;
+	const char *actor, *addr;
+};
+
+static void
+seen_free(void *p)
+{
+	struct seen_write *w = p;
+
+	free(w->ids);
+	free(w);
+}
+
+/* In the writer: the marks and their audit row, in one transaction. */
+static int
+job_seen(struct node *n, void *arg, struct dib_diag *d)
+{
+	struct seen_write *w = arg;
+	char detail[64];
+	int64_t now = util_now_ms();
+	int rc;
+
+	if ((rc = auth_seen_mark(n->store, w->actor, (const uint8_t (*)[16])
+	    w->ids, w->n, now, &w->added, d)) != 0)
+		return rc;
+	snprintf(detail, sizeof detail, "ids=%zu new=%zu", w->n, w->added);
+	return audit_append(n->store, now, w->actor, w->addr, "notices.seen",
+	    "notices", "ok", detail, d);
+}
+
+static enum MHD_Result
+seen_finish(struct req *r)
+{
+	struct seen_write *w = r->async;
+
+	if (w->job.rc != 0)
+		return http_reply_diag(r, &w->job.d);
+	return http_reply_json(r, 200, json_pack("{s:I, s:I}", "marked",
+	    (json_int_t)w->n, "new", (json_int_t)w->added), NULL);
+}
+
+enum MHD_Result
+http_notices_seen(struct req *r, const char *id)
+{
+	struct seen_write *w;
+	enum MHD_Result ret;
+	const char *key;
+	json_t *body, *ids, *v;
+	size_t i, n;
+	int failed;
+
+	(void)id;
+	if ((body = http_body_object(r, 0, &failed, &ret)) == NULL)
+		return ret;
+	json_object_foreach(body, key, v)
+		if (strcmp(key, "ids") != 0) {
+			ret = http_reply_error(r, 422, "invalid", key, "unknown "
+			    "field (expected ids)");
+			goto out;
+		}
+	ids = json_object_get(body, "ids");
+	if (!json_is_array(ids)) {
+		ret = http_reply_error(r, 422, "invalid", "ids", "must be a "
+		    "list of notice ids");
+		goto out;
+	}
+	if ((n = json_array_size(ids)) == 0) {
+		ret = http_reply_error(r, 422, "invalid", "ids", "is empty");
+		goto out;
+	}
+	if (n > AUTH_SEEN_MAX) {
+		ret = http_reply_error(r, 413, "too_big", "ids", "at most %d "
+		    "ids at once, got %zu", AUTH_SEEN_MAX, n);
+		goto out;
+	}
+	if ((w = calloc(1, sizeof *w)) == NULL ||
+	    (w->ids = calloc(n, sizeof *w->ids)) == NULL) {
+		free(w);
+		ret = http_reply_error(r, 503, "no_memory", "", "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *s = json_string_value(json_array_get(ids, i));
+
+		if (s == NULL || util_uuid_parse(s, w->ids[i]) != 0) {
+			char field[32];
+
+			snprintf(field, sizeof field, "ids[%zu]", i);
+			seen_free(w);
+			ret = http_reply_error(r, 422, "invalid", field, "is not "
+			    "a notice id (like 0195224a-3c00-7d1e-8f00-"
+			    "0123456789ab)");
+			goto out;
+		}
+	}
+	w->n = n;
+	w->actor = r->who.login;
+	w->addr = r->addr;
+	w->job.fn = job_seen;
+	w->job.arg = w;
+	ret = http_go_async(r, &w->job, seen_finish, w, seen_free);
+out:
+	json_decref(body);
+	return ret;
 }
 
 /* ---- the write ---- */

@@ -249,5 +249,6 @@ enum MHD_Result http_section_list(struct req *r, const char *id);
 enum MHD_Result http_section_get(struct req *r, const char *id);
 enum MHD_Result http_section_status(struct req *r, const char *id);
 enum MHD_Result http_section_notifications(struct req *r, const char *id);
+enum MHD_Result http_notices_seen(struct req *r, const char *id);
 
 #endif

@@ -304,6 +304,16 @@ describe('sections, sync and admin views in Chromium', { timeout: 120000 }, () =
     // Seen now: the count goes.
     await page.waitForSelector('nav.nav a[data-view=sections] .nav-badge[hidden]',
       { state: 'attached' });
+    // Marked on the node for this user, not in this browser: another
+    // browser reads them as seen.
+    const other = await newPage();
+    await login(other.page, snSrv.url, 'commander');
+    await other.page.waitForFunction(async () => {
+      const r = await fetch('/api/v1/notifications');
+      const l = (await r.json()).notifications;
+      return l.length >= 2 && l.every((n) => n.seen === true);
+    }, null, { polling: 200, timeout: 10000 });
+    await other.context.close();
     // Both sides of SEC-02, this node's first; today's incidents near it.
     const sec2 = '.section-card[data-id=SEC-02]';
     assert.deepEqual(await page.$$eval(`${sec2} .side-level`, (els) =>

@@ -22,7 +22,7 @@ from pair import API, ML_NAME, SN_NAME  # noqa: E402
 
 # The users of each node (login = role).
 ROLES = {"SN": ("viewer", "reporter", "commander"),
-         "ML": ("viewer", "commander")}
+         "ML": ("viewer", "commander", "admin")}
 # Near the Kidira–Diboli bridge, on the Senegalese bank.
 KIDIRA = [-12.214, 14.462]
 
@@ -150,6 +150,36 @@ def test_raise_crosses_to_partner():
             assert "Le Sénégal a relevé" in n["message"], n
             assert "Senegal raised" in n["message"], n
             assert n["current"]["level"] == "high", n
+            # Seen or not is each user's, in every browser: ML's
+            # commander marks it; ML's admin has still not seen it.
+            assert n["seen"] is False, n
+            ml_adm = f.api("ML", "admin")
+            r = ml_cmd.post(f"{API}/notifications/seen", {"ids": [nid]})
+            assert r.status_code == 200, show(r)
+            assert r.json() == {"marked": 1, "new": 1}, show(r)
+            assert ml_cmd.get(f"{API}/notifications").json()[
+                "notifications"][0]["seen"] is True
+            assert ml_adm.get(f"{API}/notifications").json()[
+                "notifications"][0]["seen"] is False
+            r = ml_cmd.post(f"{API}/notifications/seen", {"ids": [nid]})
+            assert r.json() == {"marked": 1, "new": 0}, show(r)
+            seen = f"{API}/notifications/seen"
+            check_error(ml_cmd.post(seen, {"ids": ["x"]}), 422, "invalid",
+                        "ids[0]")
+            check_error(ml_cmd.post(seen, {"ids": [nid, 3]}), 422,
+                        "invalid", "ids[1]")
+            check_error(ml_cmd.post(seen, {"ids": []}), 422, "invalid",
+                        "ids")
+            check_error(ml_cmd.post(seen, {"ids": nid}), 422, "invalid",
+                        "ids")
+            check_error(ml_cmd.post(seen, {"ids": [nid], "all": True}), 422,
+                        "invalid", "all")
+            check_error(ml_cmd.post(seen, {"ids": [nid] * 501}), 413,
+                        "too_big", "ids")
+            check_error(ml_view.post(seen, {"ids": [nid]}), 403,
+                        "forbidden")
+            assert ml_adm.get(f"{API}/notifications").json()[
+                "notifications"][0]["seen"] is False
             check_error(ml_view.get(f"{API}/notifications"), 403,
                         "forbidden")
             check_error(ml_cmd.get(f"{API}/notifications?limit=3"), 400,

@@ -870,6 +870,46 @@ test_node_hook(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Notices seen: per user, each once, within the limit. */
+static void
+test_notices_seen(void **state)
+{
+	struct store *s = *state;
+	struct dib_diag d;
+	uint8_t ids[3][16] = {{1}, {2}, {3}}, (*got)[16], (*many)[16];
+	size_t n, added;
+
+	add(s, "commandant.sn", AUTH_COMMANDER);
+	add(s, "admin.sn", AUTH_ADMIN);
+	assert_int_equal(auth_seen_list(s, "commandant.sn", &got, &n, &d), 0);
+	assert_null(got);
+	assert_int_equal(n, 0);
+	assert_int_equal(auth_seen_mark(s, "commandant.sn",
+	    (const uint8_t (*)[16])ids, 2, T0, &added, &d), 0);
+	assert_int_equal(added, 2);
+	/* Again, with one more: only that one is new. */
+	assert_int_equal(auth_seen_mark(s, "commandant.sn",
+	    (const uint8_t (*)[16])ids, 3, T0 + MIN, &added, &d), 0);
+	assert_int_equal(added, 1);
+	assert_int_equal(auth_seen_list(s, "commandant.sn", &got, &n, &d), 0);
+	assert_int_equal(n, 3);
+	free(got);
+	/* Another user has seen none of them. */
+	assert_int_equal(auth_seen_list(s, "admin.sn", &got, &n, &d), 0);
+	assert_int_equal(n, 0);
+	free(got);
+	assert_int_equal(auth_seen_mark(s, "personne", (const uint8_t (*)[16])
+	    ids, 1, T0, &added, &d), DIB_ENOTFOUND);
+	assert_non_null(many = calloc(AUTH_SEEN_MAX + 1, sizeof *many));
+	assert_int_equal(auth_seen_mark(s, "admin.sn", (const uint8_t (*)[16])
+	    many, AUTH_SEEN_MAX + 1, T0, &added, &d), DIB_EINVAL);
+	assert_string_equal(d.field, "ids");
+	free(many);
+	assert_int_equal(auth_seen_list(s, "admin.sn", &got, &n, &d), 0);
+	assert_int_equal(n, 0);
+	free(got);
+}
+
 int
 main(void)
 {
@@ -893,6 +933,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_csrf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rehash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notices_seen, setup,
+		    teardown),
 		cmocka_unit_test(test_throttle_login),
 		cmocka_unit_test(test_throttle_addr),
 		cmocka_unit_test(test_throttle_bounded),

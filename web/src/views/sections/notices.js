@@ -1,50 +1,41 @@
 // The partner's notices (GET /api/v1/notifications, `section`
 // permission): when the partner raises its side of a section to medium
 // or more, its node sends this nation's commanders a notice by sync.
-// Notices carry no "read" mark on the node (docs/sections.md), so this
-// browser remembers which ones the user has seen (per node and login,
-// in localStorage); the navigation counts the others.
+// The node keeps which ones each user has seen (`seen`; POST
+// /api/v1/notifications/seen), so the count is the same in every
+// browser; the navigation counts the others.
 import { h } from '../../core/dom.js';
 import { t, getLang, nation, fmtDateTime } from '../../core/i18n.js';
 import { href } from '../../core/router.js';
 import { levelBadge } from './common.js';
 
-const KEEP = 500;                // seen ids remembered
+const SEEN_MAX = 500;            // ids in one POST (the node's limit)
 const SEEN_EVENT = 'diboli:notices-seen';
 
-function key(ctx) {
-  return `diboli.notices.seen.${ctx.node?.node || ''}.${ctx.session?.login || ''}`;
-}
-
-function seenIds(ctx) {
-  try {
-    const v = JSON.parse(localStorage.getItem(key(ctx)) || '[]');
-    return new Set(Array.isArray(v) ? v : []);
-  } catch {
-    return new Set();
-  }
-}
+// Marked in this page and not yet read back from the node: the badge
+// goes at once, without waiting for the next load.
+const markedHere = new Set();
 
 export function unseen(ctx, list) {
-  const seen = seenIds(ctx);
-  return list.filter((n) => !seen.has(n.id));
+  return list.filter((n) => !n.seen && !markedHere.has(n.id));
 }
 
-// Remember every notice of list as seen; the badge follows.
-export function markSeen(ctx, list) {
-  const seen = seenIds(ctx);
-  let added = false;
-  for (const n of list) {
-    if (!seen.has(n.id)) {
-      seen.add(n.id);
-      added = true;
-    }
-  }
-  if (!added) return;
-  try {
-    localStorage.setItem(key(ctx), JSON.stringify([...seen].slice(-KEEP)));
-  } catch { /* private mode: the count lasts the visit */ }
+// Tell the node that the user has seen every notice of list; the badge
+// follows. A failure leaves them unseen (counted again).
+export async function markSeen(ctx, list) {
+  const ids = unseen(ctx, list).map((n) => n.id);
+  if (!ids.length) return;
+  ids.forEach((id) => markedHere.add(id));
   window.dispatchEvent(new Event(SEEN_EVENT));
+  try {
+    for (let i = 0; i < ids.length; i += SEEN_MAX) {
+      await ctx.api.post('/notifications/seen',
+        { ids: ids.slice(i, i + SEEN_MAX) });
+    }
+  } catch {
+    ids.forEach((id) => markedHere.delete(id));
+    window.dispatchEvent(new Event(SEEN_EVENT));
+  }
 }
 
 export async function fetchNotices(ctx) {
