@@ -148,11 +148,12 @@ audit_append(struct store *s, int64_t now, const char *actor,
 	/* The last row and the new one in one write transaction, so that
 	 * two writers cannot chain to the same row. */
 	own = sqlite3_get_autocommit(s->db) != 0;
-	if ((rc = store_exec(s, own ? "BEGIN IMMEDIATE" :
+	if ((rc = store_run(s, own ? "BEGIN IMMEDIATE" :
 	    "SAVEPOINT audit_append", d)) != 0)
 		return rc;
-	if (sqlite3_prepare_v2(s->db, "SELECT seq, hash FROM audit ORDER BY "
-	    "seq DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+	/* Kept prepared (store_stmt_sql): a row goes with every write. */
+	if ((st = store_stmt_sql(s, "SELECT seq, hash FROM audit ORDER BY "
+	    "seq DESC LIMIT 1")) == NULL) {
 		rc = store_dberr(s, d, "audit");
 		goto out;
 	}
@@ -166,12 +167,12 @@ audit_append(struct store *s, int64_t now, const char *actor,
 		rc = store_dberr(s, d, "audit");
 		goto out;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	st = NULL;
 	row_hash(prev, seq, now, f, hash);
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO audit(seq, at, actor, addr, "
+	if ((st = store_stmt_sql(s, "INSERT INTO audit(seq, at, actor, addr, "
 	    "action, target, result, detail, prev, hash) VALUES(?1, ?2, ?3, "
-	    "?4, ?5, ?6, ?7, ?8, ?9, ?10)", -1, &st, NULL) != SQLITE_OK) {
+	    "?4, ?5, ?6, ?7, ?8, ?9, ?10)")) == NULL) {
 		rc = store_dberr(s, d, "audit");
 		goto out;
 	}
@@ -185,17 +186,17 @@ audit_append(struct store *s, int64_t now, const char *actor,
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_dberr(s, d, "audit");
 out:
-	sqlite3_finalize(st);
+	if (st != NULL)
+		sqlite3_reset(st);
 	if (own) {
 		if (rc == 0)
-			rc = store_exec(s, "COMMIT", d);
+			rc = store_run(s, "COMMIT", d);
 		if (rc != 0 && !sqlite3_get_autocommit(s->db))
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	} else {
 		if (rc != 0)
-			sqlite3_exec(s->db, "ROLLBACK TO audit_append", NULL,
-			    NULL, NULL);
-		sqlite3_exec(s->db, "RELEASE audit_append", NULL, NULL, NULL);
+			store_run(s, "ROLLBACK TO audit_append", NULL);
+		store_run(s, "RELEASE audit_append", NULL);
 	}
 	return rc;
 }

@@ -274,9 +274,10 @@ auth_session_check(struct store *s, const char *token, int64_t now,
 	if (!auth_token_wellformed(token))
 		return dib_fail(d, DIB_EUNAUTH, "", "not logged in");
 	auth_token_hash(token, h);
-	if (sqlite3_prepare_v2(s->db, "SELECT " AUTH_USER_COLS ", s.csrf, "
+	/* Every request with a cookie: kept prepared (store_stmt_sql). */
+	if ((st = store_stmt_sql(s, "SELECT " AUTH_USER_COLS ", s.csrf, "
 	    "s.created_at, s.seen_at FROM sessions s JOIN users u ON "
-	    "u.id = s.user WHERE s.hash = ?1", -1, &st, NULL) != SQLITE_OK)
+	    "u.id = s.user WHERE s.hash = ?1")) == NULL)
 		return store_dberr(s, d, "session");
 	sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_STATIC);
 	switch (sqlite3_step(st)) {
@@ -294,7 +295,7 @@ auth_session_check(struct store *s, const char *token, int64_t now,
 	snprintf(out->csrf, sizeof out->csrf, "%s", col_text(st, 7));
 	created = sqlite3_column_int64(st, 8);
 	seen = sqlite3_column_int64(st, 9);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	st = NULL;
 	if (now >= created + AUTH_SESSION_ABSOLUTE_MS ||
 	    now >= seen + AUTH_SESSION_IDLE_MS || out->user.disabled) {
@@ -314,7 +315,8 @@ auth_session_check(struct store *s, const char *token, int64_t now,
 		end = created + AUTH_SESSION_ABSOLUTE_MS;
 	out->expires_at = end;
 out:
-	sqlite3_finalize(st);
+	if (st != NULL)
+		sqlite3_reset(st);
 	if (rc != 0)
 		sodium_memzero(out, sizeof *out);
 	return rc;
@@ -431,10 +433,11 @@ auth_token_check(struct store *s, const char *token, int64_t now,
 	if (!auth_token_wellformed(token))
 		return dib_fail(d, DIB_EUNAUTH, "", "the token is not valid");
 	auth_token_hash(token, h);
-	if (sqlite3_prepare_v2(s->db, "SELECT " AUTH_USER_COLS ", "
+	/* Every request with a token: kept prepared (store_stmt_sql). */
+	if ((st = store_stmt_sql(s, "SELECT " AUTH_USER_COLS ", "
 	    "coalesce(t.expires_at, 0), coalesce(t.revoked_at, 0), "
 	    "coalesce(t.last_used_at, 0) FROM tokens t JOIN users u ON "
-	    "u.id = t.user WHERE t.hash = ?1", -1, &st, NULL) != SQLITE_OK)
+	    "u.id = t.user WHERE t.hash = ?1")) == NULL)
 		return store_dberr(s, d, "token");
 	sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_STATIC);
 	switch (sqlite3_step(st)) {
@@ -451,7 +454,7 @@ auth_token_check(struct store *s, const char *token, int64_t now,
 	expires = sqlite3_column_int64(st, 7);
 	revoked = sqlite3_column_int64(st, 8);
 	used = sqlite3_column_int64(st, 9);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	st = NULL;
 	if (revoked != 0)
 		rc = dib_fail(d, DIB_EUNAUTH, "", "the token was revoked");
@@ -466,7 +469,8 @@ auth_token_check(struct store *s, const char *token, int64_t now,
 		touch(s, "UPDATE tokens SET last_used_at = ?2 WHERE hash = ?1",
 		    h, now);
 out:
-	sqlite3_finalize(st);
+	if (st != NULL)
+		sqlite3_reset(st);
 	if (rc != 0) {
 		memset(u, 0, sizeof *u);
 		u->role = -1;

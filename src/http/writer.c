@@ -137,18 +137,17 @@ run_batch(struct writer *w, struct writer_job *jobs)
 		size_t mark = store_pend_mark(s);
 
 		dib_diag_clear(&j->d);
-		if (sqlite3_exec(s->db, "SAVEPOINT job", NULL, NULL, NULL) !=
-		    SQLITE_OK) {
-			j->rc = store_dberr(s, &j->d, "writer");
+		if (store_run(s, "SAVEPOINT job", &j->d) != 0) {
+			j->rc = j->d.code;
 			continue;
 		}
 		j->rc = j->fn(w->node, j->arg, &j->d);
 		if (j->rc != 0) {
-			sqlite3_exec(s->db, "ROLLBACK TO job", NULL, NULL, NULL);
+			store_run(s, "ROLLBACK TO job", NULL);
 			store_pend_unwind(s, mark);
 			store_cache_reset(s);
 		}
-		sqlite3_exec(s->db, "RELEASE job", NULL, NULL, NULL);
+		store_run(s, "RELEASE job", NULL);
 		w->jobs++;
 	}
 	if ((rc = store_commit(s, &d)) != 0) {

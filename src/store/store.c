@@ -417,6 +417,8 @@ store_close(struct store *s)
 		return;
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (i = 0; i < s->nxst; i++)
+		sqlite3_finalize(s->xst[i].st);
 	sqlite3_close(s->db);
 	sqlite3_close(s->textdb);
 	store_pend_unwind(s, 0);
@@ -442,16 +444,54 @@ store_stmt(struct store *s, enum store_stmt which)
 	return st;
 }
 
+sqlite3_stmt *
+store_stmt_sql(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	for (i = 0; i < s->nxst; i++)
+		if (s->xst[i].sql == sql) {
+			st = s->xst[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	if (s->nxst == STORE_XST_MAX || sqlite3_prepare_v3(s->db, sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+		return NULL;
+	s->xst[s->nxst].sql = sql;
+	s->xst[s->nxst++].st = st;
+	return st;
+}
+
+int
+store_run(struct store *s, const char *sql, struct dib_diag *d)
+{
+	sqlite3_stmt *st = store_stmt_sql(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return store_exec(s, sql, d);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE && rc != SQLITE_ROW) {
+		rc = store_dberr(s, d, "database");
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	return DIB_OK;
+}
+
 int
 store_begin(struct store *s, struct dib_diag *d)
 {
-	return store_exec(s, "BEGIN IMMEDIATE", d);
+	return store_run(s, "BEGIN IMMEDIATE", d);
 }
 
 int
 store_commit(struct store *s, struct dib_diag *d)
 {
-	return store_exec(s, "COMMIT", d);
+	return store_run(s, "COMMIT", d);
 }
 
 void

@@ -29,6 +29,8 @@ struct record;
 #define STORE_ENTRY_LOG(k) ((int64_t)(k) >> STORE_ENTRY_SHIFT)
 #define STORE_ENTRY_SEQ(k) ((int64_t)(k) & ((1LL << STORE_ENTRY_SHIFT) - 1))
 
+#define STORE_XST_MAX 32 /* statements store_stmt_sql keeps */
+
 /* Cached prepared statements, by use. */
 enum store_stmt {
 	ST_LOG_FIND,
@@ -96,6 +98,12 @@ struct store {
 	store_wal_fn wal;               /* a checkpointer, or NULL */
 	void *wal_arg;
 	sqlite3 *textdb;                /* the text index, read; lazily */
+	/* Statements of other modules' static SQL (store_stmt_sql). */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} xst[STORE_XST_MAX];
+	int nxst;
 };
 
 /*
@@ -145,6 +153,20 @@ sqlite3_stmt *store_stmt(struct store *s, enum store_stmt which);
 
 /* Run SQL without results. */
 int store_exec(struct store *s, const char *sql, struct dib_diag *d);
+
+/*
+** The statement of sql, a static text (its address is the key), prepared
+** on first use and kept, reset and unbound: for the statements other
+** modules run on every write (a savepoint, the audit row), which would
+** otherwise be parsed each time. The caller resets it after use (a
+** SELECT left unreset keeps its read transaction). NULL if it does not
+** prepare, or when STORE_XST_MAX texts are kept already (a bug: the few
+** hot statements fit).
+*/
+sqlite3_stmt *store_stmt_sql(struct store *s, const char *sql);
+
+/* store_exec of one statement of static SQL text, kept prepared. */
+int store_run(struct store *s, const char *sql, struct dib_diag *d);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 int store_begin(struct store *s, struct dib_diag *d);
