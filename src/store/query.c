@@ -4,7 +4,8 @@
 ** per z-range covering the bbox, then an exact test on the key's cell
 ** (2 cm: bbox edges are inclusive to that). Lines and polygons are found
 ** through the R*Tree of their bboxes. A query without bbox walks the same
-** index day by day, newest first.
+** index day by day, newest first. With words (q) that few entries have,
+** those entries are looked up by key instead of walking anything.
 */
 #include "store/query.h"
 
@@ -14,6 +15,10 @@
 #include "store/text.h"
 #include "util/buf.h"
 #include "util/util.h"
+
+/* Up to 20,000 entries with q's words are looked up one by one (a few
+ * ms); more, and the index is walked. A variable for tests of both. */
+size_t store_query_keys_max = 20000;
 
 #define MAX_ZRANGES 64
 #define MAX_DAYS_BY_INDEX 4000  /* beyond this, one scan is cheaper */
@@ -306,6 +311,36 @@ by_day(struct store *s, const struct store_query *q,
 	return DIB_OK;
 }
 
+/*
+** Few entries have the words of q: look each up by its key rather than
+** walk the days (a word found nowhere costs nothing, not a walk over
+** every record). Points, and without a bbox everything, come from the
+** lookups; lines and polygons in a bbox from the R*Tree, as below.
+*/
+static int
+by_keys(struct store *s, const struct store_query *q,
+    const struct catset *cs, struct hits *h, struct dib_diag *d)
+{
+	uint32_t box[4];
+	size_t i;
+	int rc;
+
+	if (q->has_bbox)
+		store_zbox(q->w, q->s, q->e, q->n, box);
+	for (i = 0; i < cs->nkeys; i++) {
+		sqlite3_stmt *st = store_stmt_sql(s, "SELECT id, t, zkey, cat, "
+		    "k FROM entries WHERE k = ?1 AND state = 0");
+
+		if (st == NULL)
+			return store_dberr(s, d, "query");
+		sqlite3_bind_int64(st, 1, cs->keys[i]);
+		if ((rc = scan(st, q, cs, q->has_bbox ? box : NULL, h, d)) !=
+		    0)
+			return rc;
+	}
+	return DIB_OK;
+}
+
 /* Lines and polygons whose bbox meets the query's. */
 static int
 by_box(struct store *s, const struct store_query *q,
@@ -355,6 +390,12 @@ store_query(struct store *s, const struct store_query *q,
 	if ((rc = catset_make(s, q->category, &cs, d)) != 0 ||
 	    (rc = text_make(s, q->text, &cs, d)) != 0)
 		goto out;
+	if (cs.has_text && cs.nkeys <= store_query_keys_max) {
+		rc = by_keys(s, q, &cs, &h, d);
+		if (rc == 0 && q->has_bbox && cs.nkeys > 0)
+			rc = by_box(s, q, &cs, &h, d);
+		goto out;
+	}
 	if (!q->has_bbox) {
 		rc = by_day(s, q, &cs, &h, d);
 		goto out;
@@ -451,6 +492,9 @@ store_iter_next(struct store_iter *it, struct store_hit *h)
 	const struct store_query *q = it->q;
 	int rc;
 
+	/* Words found nowhere: nothing to walk for. */
+	if (it->cs.has_text && it->cs.nkeys == 0)
+		return 0;
 	while ((rc = sqlite3_step(it->st)) == SQLITE_ROW) {
 		int64_t t = sqlite3_column_int64(it->st, 1);
 		int64_t k = sqlite3_column_int64(it->st, 4);

@@ -280,6 +280,115 @@ test_query(void **state)
 	free(h);
 }
 
+/* store_query of q with words, by key lookups and by the walk: equal. */
+static size_t
+query_both(struct node *n, const struct store_query *q,
+    struct store_hit **out)
+{
+	struct store_hit *a = NULL, *b = NULL;
+	struct dib_diag d;
+	size_t na = 0, nb = 0, keep = store_query_keys_max;
+
+	assert_int_equal(store_query(n->store, q, &a, &na, &d), 0);
+	store_query_keys_max = 0;
+	assert_int_equal(store_query(n->store, q, &b, &nb, &d), 0);
+	store_query_keys_max = keep;
+	assert_int_equal(na, nb);
+	if (na > 0)
+		assert_memory_equal(a, b, na * sizeof *a);
+	free(b);
+	*out = a;
+	return na;
+}
+
+/*
+** Words in q with the other filters (bbox, window, category, cursor,
+** limit): the entries that have them, current only, newest first, alike
+** whether they are looked up by key or found by walking the index.
+*/
+static void
+test_query_text(void **state)
+{
+	struct fix *f = *state;
+	struct dib_diag d;
+	struct store_query q;
+	struct store_hit *h = NULL;
+	uint8_t id[16], first[16], nid[16];
+	char text[700];
+	json_t *j;
+	int i;
+
+	/* 30 points over 30 days, every third with "pirogue", half of
+	 * them near Kidira; a line with "pirogue" near Kidira too. */
+	for (i = 0; i < 30; i++) {
+		snprintf(text, sizeof text, "{\"category\":\"%s\","
+		    "\"observed_at\":\"2025-03-%02dT10:00:00Z\","
+		    "\"location\":\"%f %f\",\"attributes\":{\"remarks\":"
+		    "\"%s\"}}", i % 2 ? "security.suspicious_activity" :
+		    "security.armed_group.sighting", 1 + i,
+		    i % 6 < 3 ? 14.46 : 12.6, i % 6 < 3 ? -12.21 : -11.4,
+		    i % 3 == 0 ? "Une pirogue sur la Falémé" :
+		    "Camion arrêté au poste");
+		assert_int_equal(add(f->n, text, id, &d), 0);
+		if (i == 0)
+			memcpy(first, id, 16);
+	}
+	assert_int_equal(add(f->n, "{\"category\":\"corridor.road_"
+	    "condition\",\"observed_at\":\"2025-03-15T12:00:00Z\","
+	    "\"geometry\":{\"type\":\"LineString\",\"coordinates\":"
+	    "[[-12.22,14.45],[-12.20,14.47]]},\"attributes\":{"
+	    "\"condition\":\"impassable\",\"remarks\":\"Piste coupée, "
+	    "une pirogue assure le passage\"}}", id, &d), 0);
+	/* The first "pirogue" is replaced by a version without the word:
+	 * neither is found (the index keeps every version's words). */
+	j = json_loads("{\"category\":\"security.armed_group.sighting\","
+	    "\"observed_at\":\"2025-03-01T10:00:00Z\",\"location\":"
+	    "\"14.46 -12.21\",\"attributes\":{\"remarks\":\"Fausse "
+	    "alerte\"}}", 0, NULL);
+	assert_int_equal(node_supersede(f->n, first, j, nid, &d), 0);
+	json_decref(j);
+
+	memset(&q, 0, sizeof q);
+	q.text = "pirogue";
+	assert_int_equal(query_both(f->n, &q, &h), 10);  /* 9 + the line */
+	for (i = 1; i < 10; i++)
+		assert_true(h[i - 1].t >= h[i].t);
+	free(h);
+	q.text = "PIROGUE falémé";                       /* the points */
+	assert_int_equal(query_both(f->n, &q, &h), 9);
+	free(h);
+	q.text = "introuvable";
+	assert_int_equal(query_both(f->n, &q, &h), 0);
+	free(h);
+	/* Near Kidira with the word: i % 6 < 3 and i % 3 == 0, so i = 6,
+	 * 12, 18 and 24 (0 was replaced), on days 7, 13, 19 and 25; and
+	 * the line. */
+	q.text = "pirogue";
+	q.has_bbox = 1;
+	q.w = -12.3; q.e = -12.1; q.s = 14.4; q.n = 14.5;
+	assert_int_equal(query_both(f->n, &q, &h), 5);
+	free(h);
+	q.has_from = q.has_to = 1;
+	util_time_parse("2025-03-10T00:00:00Z", &q.from, "from", &d);
+	util_time_parse("2025-03-20T00:00:00Z", &q.to, "to", &d);
+	assert_int_equal(query_both(f->n, &q, &h), 3);   /* 12, 18, line */
+	free(h);
+	q.has_bbox = q.has_from = q.has_to = 0;
+	q.category = "security.suspicious_activity";     /* odd i: 3, 9... */
+	assert_int_equal(query_both(f->n, &q, &h), 5);
+	free(h);
+	/* Pages of 4, each after the last hit of the one before. */
+	q.category = NULL;
+	q.limit = 4;
+	assert_int_equal(query_both(f->n, &q, &h), 4);
+	q.has_cursor = 1;
+	q.cursor_t = h[3].t;
+	memcpy(q.cursor_id, h[3].id, 16);
+	free(h);
+	assert_int_equal(query_both(f->n, &q, &h), 4);
+	free(h);
+}
+
 static int
 exec(struct node *n, const char *sql)
 {
@@ -511,6 +620,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_project_out_of_order,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_text, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_text_index, setup,
 		    teardown),
 	};
