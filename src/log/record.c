@@ -578,7 +578,7 @@ record_from_json(const struct model *m, const json_t *in,
 	const json_t *v, *geom, *attrs, *top[TOP_COUNT] = {NULL};
 	json_t *made = NULL, *e;
 	struct scratch *sc = NULL;
-	struct buf own, *b = NULL;
+	struct buf own, town, *b = NULL, *tb = NULL;
 	char ts[40], idtxt[37];
 	int64_t now;
 	int rc, k;
@@ -674,7 +674,10 @@ record_from_json(const struct model *m, const json_t *in,
 		rc = dib_fail(d, DIB_EINVAL, "attributes", "must be an object");
 		goto out;
 	}
-	if ((rc = model_validate_attributes(cat, attrs, d)) != 0)
+	/* Its words for the text index are found in the same pass. */
+	sc = scratch_get();
+	tb = scratch_buf(sc, sc ? &sc->text : NULL, &town);
+	if ((rc = model_validate_attributes_text(cat, attrs, tb, d)) != 0)
 		goto out;
 
 	if ((v = top[TOP_AUDIENCE]) != NULL) {
@@ -695,7 +698,6 @@ record_from_json(const struct model *m, const json_t *in,
 		util_uuid7(now, r->id);
 
 	/* The body: fixed key order, so equal input encodes alike. */
-	sc = scratch_get();
 	b = scratch_buf(sc, sc ? &sc->body : NULL, &own);
 	rc = buf_adds(b, "{\"id\":\"");
 	rc |= buf_adds(b, util_uuid_format(r->id, idtxt));
@@ -742,11 +744,16 @@ record_from_json(const struct model *m, const json_t *in,
 		goto out;
 	}
 	r->body_len = b->len;
-	r->text = attrs ? text_of(attrs, cat, NULL) : NULL;
+	if (tb->len > 0 && !tb->oom && (r->text = buf_copy(tb)) == NULL) {
+		rc = dib_fail(d, DIB_ENOMEM, "", "out of memory");
+		goto out;
+	}
 out:
 	json_decref(made);
 	if (b != NULL)
 		scratch_done(sc, b);
+	if (tb != NULL)
+		scratch_done(sc, tb);
 	return rc;
 }
 

@@ -214,6 +214,16 @@ int model_validate_attributes(const struct model_category *c,
     const json_t *attrs, struct dib_diag *d);
 
 /*
+** model_validate_attributes that also appends to text, in the object's
+** order, the value of each text attribute that goes into search (not
+** "search": false), one a line: the words of a new record, found in the
+** same pass. Past its limit text is left short with its oom set.
+*/
+struct buf;
+int model_validate_attributes_text(const struct model_category *c,
+    const json_t *attrs, struct buf *text, struct dib_diag *d);
+
+/*
 ** Convert the text of "--attr key=value" into the JSON value of the
 ** attribute's type and check it: integer and number (a decimal comma is
 ** accepted), boolean (true/false, oui/non, yes/no, vrai/faux, 1/0), enum

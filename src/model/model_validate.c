@@ -6,6 +6,7 @@
 */
 #include "model/model.h"
 #include "model/model_impl.h"
+#include "util/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -538,6 +539,13 @@ int
 model_validate_attributes(const struct model_category *c,
     const json_t *attrs, struct dib_diag *d)
 {
+	return model_validate_attributes_text(c, attrs, NULL, d);
+}
+
+int
+model_validate_attributes_text(const struct model_category *c,
+    const json_t *attrs, struct buf *text, struct dib_diag *d)
+{
 	const struct model_attr *a;
 	const char *key;
 	size_t keylen, nreq = 0, i;
@@ -559,6 +567,13 @@ model_validate_attributes(const struct model_category *c,
 				return rc;
 			if (a->required)
 				nreq++;
+			if (text != NULL && a->type == MODEL_TEXT &&
+			    !a->nosearch && json_is_string(v)) {
+				if (text->len > 0)
+					buf_addc(text, '\n');
+				buf_add(text, json_string_value(v),
+				    json_string_length(v));
+			}
 		}
 	}
 	if (nreq == c->nrequired)

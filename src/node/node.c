@@ -583,25 +583,37 @@ node_append_prepared(struct node *n, struct record *recs, size_t count,
 ** (src/patrol/, diboli patrol, /api/v1/patrols). A partner's category
 ** unknown here is nobody's domain.
 */
+/*
+** node_domain_owned by the category's kind (NULL: none): 2 for the
+** decisions (approval, status, alert), 1 for patrols and tracks. Its
+** first letter picks the one kind to compare (every record asks).
+*/
+static int
+kind_owned(const char *k)
+{
+	if (k == NULL)
+		return 0;
+	switch (k[0]) {
+	case 'a':
+		return strcmp(k, "approval") == 0 || strcmp(k, "alert") == 0 ?
+		    2 : 0;
+	case 's':
+		return strcmp(k, "status") == 0 ? 2 : 0;
+	case 'p':
+		return strcmp(k, "patrol") == 0;
+	case 't':
+		return strcmp(k, "track") == 0;
+	default:
+		return 0;
+	}
+}
+
 int
 node_domain_owned(const struct node *n, const char *category)
 {
-	static const char *const kinds[] = {"patrol", "track", NULL};
-	static const char *const decisions[] = {"approval", "status", "alert",
-	    NULL};
 	const struct model_category *c = model_find(n->model, category);
-	const char *k;
-	size_t i;
 
-	if (c == NULL || (k = model_category_kind(c)) == NULL)
-		return 0;
-	for (i = 0; decisions[i] != NULL; i++)
-		if (strcmp(k, decisions[i]) == 0)
-			return 2;
-	for (i = 0; kinds[i] != NULL; i++)
-		if (strcmp(k, kinds[i]) == 0)
-			return 1;
-	return 0;
+	return c != NULL ? kind_owned(model_category_kind(c)) : 0;
 }
 
 static int
@@ -623,7 +635,8 @@ node_prepare(struct node *n, const json_t *in, struct record *r,
 	if ((rc = record_from_json(n->model, in, n->nation, NULL, r, d)) != 0 ||
 	    (rc = check_audience(n, r, d)) != 0)
 		return rc;
-	if (node_domain_owned(n, r->category)) {
+	/* r->kind is its category's, just looked up. */
+	if (kind_owned(r->kind[0] != '\0' ? r->kind : NULL)) {
 		rc = domain_refusal(r->category, d);
 		record_clear(r);
 		return rc;

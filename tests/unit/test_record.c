@@ -94,6 +94,38 @@ test_encode_roundtrip(void **state)
 	record_clear(&r);
 }
 
+/*
+** The words of a new record: its searchable text values in the object's
+** order, one a line, found while validating; the same as a received
+** record's read from its body.
+*/
+static void
+test_words(void **state)
+{
+	struct record r, back;
+	struct dib_diag d;
+
+	(void)state;
+	assert_int_equal(try("{\"category\":\"cooperation.meeting\","
+	    "\"observed_at\":\"2025-03-01T10:00:00Z\",\"attributes\":{"
+	    "\"subject\":\"Pollution de la Falémé\",\"participants\":12,"
+	    "\"meeting_type\":\"joint_commission\",\"venue\":\"Kédougou\","
+	    "\"remarks\":\"Prochaine réunion à Kéniéba\"}}", &r, &d), 0);
+	assert_string_equal(r.text, "Pollution de la Falémé\nKédougou\n"
+	    "Prochaine réunion à Kéniéba");
+	assert_int_equal(record_parse_body(r.body, r.body_len, &back, &d), 0);
+	assert_string_equal(back.text, r.text);
+	record_clear(&back);
+	record_clear(&r);
+	/* No text attribute: no words. */
+	assert_int_equal(try("{\"category\":\"cooperation.meeting\","
+	    "\"observed_at\":\"2025-03-01T10:00:00Z\",\"attributes\":{"
+	    "\"meeting_type\":\"joint_commission\",\"participants\":3}}", &r,
+	    &d), 0);
+	assert_null(r.text);
+	record_clear(&r);
+}
+
 static void
 test_precedence_override(void **state)
 {
@@ -291,6 +323,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode_roundtrip),
+		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_precedence_override),
 		cmocka_unit_test(test_lines_polygons),
 		cmocka_unit_test(test_rejections),
