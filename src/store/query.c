@@ -443,12 +443,113 @@ out:
 	return DIB_OK;
 }
 
+/* An entry with q's words, in storage order (see key_order). */
+struct keyed {
+	int64_t day, zkey, k, t;
+	int has_z;
+	uint8_t id[16];
+};
+
 struct store_iter {
 	const struct store_query *q;
 	struct catset cs;
 	uint32_t box[4];
 	sqlite3_stmt *st, *shape;
+	struct keyed *kv;       /* by key: the matches, sorted */
+	size_t nkv, next;
+	int by_keys;
 };
+
+/* The order of the (day, zkey) index: NULL zkeys first, then by key. */
+static int
+key_order(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	if (x->has_z != y->has_z)
+		return x->has_z < y->has_z ? -1 : 1;
+	if (x->has_z && x->zkey != y->zkey)
+		return x->zkey < y->zkey ? -1 : 1;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* Is it->st's row (id, t, zkey, cat, k) a match of it->q? */
+static int
+iter_match(struct store_iter *it, sqlite3_stmt *st)
+{
+	const struct store_query *q = it->q;
+	int64_t t = sqlite3_column_int64(st, 1);
+	int64_t k = sqlite3_column_int64(st, 4);
+	int in;
+
+	if ((q->has_from && t < q->from) || (q->has_to && t > q->to) ||
+	    !catset_has(&it->cs, sqlite3_column_int64(st, 3)) ||
+	    !text_has(&it->cs, k))
+		return 0;
+	if (!q->has_bbox)
+		return 1;
+	if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+		uint32_t x, y;
+
+		store_zcell(sqlite3_column_int64(st, 2), &x, &y);
+		return x >= it->box[0] && y >= it->box[1] && x <= it->box[2] &&
+		    y <= it->box[3];
+	}
+	sqlite3_reset(it->shape);
+	sqlite3_bind_int64(it->shape, 1, k);
+	sqlite3_bind_double(it->shape, 2, q->w);
+	sqlite3_bind_double(it->shape, 3, q->e);
+	sqlite3_bind_double(it->shape, 4, q->s);
+	sqlite3_bind_double(it->shape, 5, q->n);
+	in = sqlite3_step(it->shape) == SQLITE_ROW;
+	sqlite3_reset(it->shape);
+	return in;
+}
+
+/*
+** Few entries have q's words (store_query_keys_max): each is looked up by
+** key, and the matches sorted as the walk would give them.
+*/
+static int
+iter_keys(struct store *s, struct store_iter *it, struct dib_diag *d)
+{
+	size_t i;
+	int rc = DIB_OK;
+
+	it->by_keys = 1;
+	if (it->cs.nkeys == 0)
+		return DIB_OK;
+	if ((it->kv = calloc(it->cs.nkeys, sizeof *it->kv)) == NULL)
+		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
+	for (i = 0; i < it->cs.nkeys && rc == 0; i++) {
+		sqlite3_stmt *st = store_stmt_sql(s, "SELECT id, t, zkey, cat, "
+		    "k, day FROM entries WHERE k = ?1 AND state = 0");
+		struct keyed *e = &it->kv[it->nkv];
+		int step;
+
+		if (st == NULL)
+			return store_dberr(s, d, "query");
+		sqlite3_bind_int64(st, 1, it->cs.keys[i]);
+		if ((step = sqlite3_step(st)) == SQLITE_ROW &&
+		    iter_match(it, st)) {
+			memcpy(e->id, sqlite3_column_blob(st, 0), 16);
+			e->t = sqlite3_column_int64(st, 1);
+			e->has_z = sqlite3_column_type(st, 2) != SQLITE_NULL;
+			e->zkey = sqlite3_column_int64(st, 2);
+			e->k = sqlite3_column_int64(st, 4);
+			e->day = sqlite3_column_int64(st, 5);
+			it->nkv++;
+		} else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+			rc = store_dberr(s, d, "query");
+		}
+		sqlite3_reset(st);
+	}
+	if (it->nkv > 1)
+		qsort(it->kv, it->nkv, sizeof *it->kv, key_order);
+	return rc;
+}
 
 int
 store_iter_open(struct store *s, const struct store_query *q,
@@ -479,6 +580,9 @@ store_iter_open(struct store *s, const struct store_query *q,
 	    INT64_MIN);
 	sqlite3_bind_int64(it->st, 2, q->has_to ? util_day_of(q->to) :
 	    INT64_MAX);
+	if (it->cs.has_text && it->cs.nkeys <= store_query_keys_max &&
+	    (rc = iter_keys(s, it, d)) != 0)
+		goto fail;
 	*out = it;
 	return DIB_OK;
 fail:
@@ -489,48 +593,29 @@ fail:
 int
 store_iter_next(struct store_iter *it, struct store_hit *h)
 {
-	const struct store_query *q = it->q;
 	int rc;
 
-	/* Words found nowhere: nothing to walk for. */
-	if (it->cs.has_text && it->cs.nkeys == 0)
-		return 0;
+	if (it->by_keys) {
+		const struct keyed *e;
+
+		if (it->next == it->nkv)
+			return 0;
+		e = &it->kv[it->next++];
+		memcpy(h->id, e->id, 16);
+		h->log = STORE_ENTRY_LOG(e->k);
+		h->seq = STORE_ENTRY_SEQ(e->k);
+		h->t = e->t;
+		return 1;
+	}
 	while ((rc = sqlite3_step(it->st)) == SQLITE_ROW) {
-		int64_t t = sqlite3_column_int64(it->st, 1);
 		int64_t k = sqlite3_column_int64(it->st, 4);
 
-		if ((q->has_from && t < q->from) || (q->has_to && t > q->to) ||
-		    !catset_has(&it->cs, sqlite3_column_int64(it->st, 3)) ||
-		    !text_has(&it->cs, k))
+		if (!iter_match(it, it->st))
 			continue;
-		if (q->has_bbox) {
-			if (sqlite3_column_type(it->st, 2) != SQLITE_NULL) {
-				uint32_t x, y;
-
-				store_zcell(sqlite3_column_int64(it->st, 2), &x,
-				    &y);
-				if (x < it->box[0] || y < it->box[1] ||
-				    x > it->box[2] || y > it->box[3])
-					continue;
-			} else {
-				int in;
-
-				sqlite3_reset(it->shape);
-				sqlite3_bind_int64(it->shape, 1, k);
-				sqlite3_bind_double(it->shape, 2, q->w);
-				sqlite3_bind_double(it->shape, 3, q->e);
-				sqlite3_bind_double(it->shape, 4, q->s);
-				sqlite3_bind_double(it->shape, 5, q->n);
-				in = sqlite3_step(it->shape) == SQLITE_ROW;
-				sqlite3_reset(it->shape);
-				if (!in)
-					continue;
-			}
-		}
 		memcpy(h->id, sqlite3_column_blob(it->st, 0), 16);
 		h->log = STORE_ENTRY_LOG(k);
 		h->seq = STORE_ENTRY_SEQ(k);
-		h->t = t;
+		h->t = sqlite3_column_int64(it->st, 1);
 		return 1;
 	}
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -543,6 +628,7 @@ store_iter_close(struct store_iter *it)
 		return;
 	sqlite3_finalize(it->st);
 	sqlite3_finalize(it->shape);
+	free(it->kv);
 	free(it->cs.ok);
 	free(it->cs.keys);
 	free(it);

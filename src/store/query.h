@@ -37,9 +37,10 @@ int store_query(struct store *s, const struct store_query *q,
     struct store_hit **hits, size_t *n, struct dib_diag *d);
 
 /*
-** With text, store_query looks up each entry that has the words when
-** there are at most this many (20,000), else walks the index as without.
-** Both give the same hits; tests set it to try each.
+** With text, store_query and store_iter_open look up each entry that has
+** the words when there are at most this many (20,000), else walk the
+** index as without. Both give the same hits in the same order; tests set
+** it to try each.
 */
 extern size_t store_query_keys_max;
 

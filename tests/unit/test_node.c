@@ -301,6 +301,46 @@ query_both(struct node *n, const struct store_query *q,
 	return na;
 }
 
+/* Every hit of store_iter_next for q, as a list of n. */
+static struct store_hit *
+iter_all(struct node *n, const struct store_query *q, size_t *count)
+{
+	struct store_hit *v = NULL, h;
+	struct store_iter *it;
+	struct dib_diag d;
+	int rc;
+
+	*count = 0;
+	assert_int_equal(store_iter_open(n->store, q, &it, &d), 0);
+	while ((rc = store_iter_next(it, &h)) == 1) {
+		v = realloc(v, (*count + 1) * sizeof *v);
+		assert_non_null(v);
+		v[(*count)++] = h;
+	}
+	assert_int_equal(rc, 0);
+	store_iter_close(it);
+	return v;
+}
+
+/* The same for the iterator (exports): same hits in the same order. */
+static size_t
+iter_both(struct node *n, const struct store_query *q)
+{
+	struct store_hit *a, *b;
+	size_t na, nb, keep = store_query_keys_max;
+
+	a = iter_all(n, q, &na);
+	store_query_keys_max = 0;
+	b = iter_all(n, q, &nb);
+	store_query_keys_max = keep;
+	assert_int_equal(na, nb);
+	if (na > 0)
+		assert_memory_equal(a, b, na * sizeof *a);
+	free(a);
+	free(b);
+	return na;
+}
+
 /*
 ** Words in q with the other filters (bbox, window, category, cursor,
 ** limit): the entries that have them, current only, newest first, alike
@@ -339,6 +379,16 @@ test_query_text(void **state)
 	    "[[-12.22,14.45],[-12.20,14.47]]},\"attributes\":{"
 	    "\"condition\":\"impassable\",\"remarks\":\"Piste coupée, "
 	    "une pirogue assure le passage\"}}", id, &d), 0);
+	/* Two more on the line's day (the walk's order within a day: no
+	 * place first, then by place), one near Kidira. */
+	assert_int_equal(add(f->n, "{\"category\":\"security.armed_group."
+	    "sighting\",\"observed_at\":\"2025-03-15T18:00:00Z\","
+	    "\"location\":\"14.47 -12.2\",\"attributes\":{\"remarks\":"
+	    "\"Une pirogue au gué\"}}", id, &d), 0);
+	assert_int_equal(add(f->n, "{\"category\":\"security.armed_group."
+	    "sighting\",\"observed_at\":\"2025-03-15T06:00:00Z\","
+	    "\"location\":\"12.62 -11.41\",\"attributes\":{\"remarks\":"
+	    "\"Une pirogue au gué\"}}", id, &d), 0);
 	/* The first "pirogue" is replaced by a version without the word:
 	 * neither is found (the index keeps every version's words). */
 	j = json_loads("{\"category\":\"security.armed_group.sighting\","
@@ -350,33 +400,38 @@ test_query_text(void **state)
 
 	memset(&q, 0, sizeof q);
 	q.text = "pirogue";
-	assert_int_equal(query_both(f->n, &q, &h), 10);  /* 9 + the line */
-	for (i = 1; i < 10; i++)
+	assert_int_equal(query_both(f->n, &q, &h), 12);  /* 9 + 2 + line */
+	for (i = 1; i < 12; i++)
 		assert_true(h[i - 1].t >= h[i].t);
 	free(h);
+	assert_int_equal(iter_both(f->n, &q), 12);
 	q.text = "PIROGUE falémé";                       /* the points */
 	assert_int_equal(query_both(f->n, &q, &h), 9);
 	free(h);
 	q.text = "introuvable";
 	assert_int_equal(query_both(f->n, &q, &h), 0);
 	free(h);
+	assert_int_equal(iter_both(f->n, &q), 0);
 	/* Near Kidira with the word: i % 6 < 3 and i % 3 == 0, so i = 6,
-	 * 12, 18 and 24 (0 was replaced), on days 7, 13, 19 and 25; and
-	 * the line. */
+	 * 12, 18 and 24 (0 was replaced), on days 7, 13, 19 and 25; the
+	 * line and one of the two of day 15. */
 	q.text = "pirogue";
 	q.has_bbox = 1;
 	q.w = -12.3; q.e = -12.1; q.s = 14.4; q.n = 14.5;
-	assert_int_equal(query_both(f->n, &q, &h), 5);
+	assert_int_equal(query_both(f->n, &q, &h), 6);
 	free(h);
+	assert_int_equal(iter_both(f->n, &q), 6);
 	q.has_from = q.has_to = 1;
 	util_time_parse("2025-03-10T00:00:00Z", &q.from, "from", &d);
 	util_time_parse("2025-03-20T00:00:00Z", &q.to, "to", &d);
-	assert_int_equal(query_both(f->n, &q, &h), 3);   /* 12, 18, line */
+	assert_int_equal(query_both(f->n, &q, &h), 4);   /* 12, 18, day 15 */
 	free(h);
+	assert_int_equal(iter_both(f->n, &q), 4);
 	q.has_bbox = q.has_from = q.has_to = 0;
 	q.category = "security.suspicious_activity";     /* odd i: 3, 9... */
 	assert_int_equal(query_both(f->n, &q, &h), 5);
 	free(h);
+	assert_int_equal(iter_both(f->n, &q), 5);
 	/* Pages of 4, each after the last hit of the one before. */
 	q.category = NULL;
 	q.limit = 4;
