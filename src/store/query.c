@@ -341,6 +341,22 @@ by_keys(struct store *s, const struct store_query *q,
 	return DIB_OK;
 }
 
+/*
+** Up to how many entries with q's words store_query looks up by key. A
+** lookup costs about what walking ten entries does, and a walk stops at
+** the limit: with one, it is ten times the limit, and at least 1,000
+** (a few ms), up to store_query_keys_max.
+*/
+static size_t
+keys_max(const struct store_query *q)
+{
+	size_t max = store_query_keys_max;
+
+	if (q->limit > 0 && q->limit <= max / 10)
+		max = q->limit * 10 < 1000 ? 1000 : q->limit * 10;
+	return max < store_query_keys_max ? max : store_query_keys_max;
+}
+
 /* Lines and polygons whose bbox meets the query's. */
 static int
 by_box(struct store *s, const struct store_query *q,
@@ -390,7 +406,7 @@ store_query(struct store *s, const struct store_query *q,
 	if ((rc = catset_make(s, q->category, &cs, d)) != 0 ||
 	    (rc = text_make(s, q->text, &cs, d)) != 0)
 		goto out;
-	if (cs.has_text && cs.nkeys <= store_query_keys_max) {
+	if (cs.has_text && cs.nkeys <= keys_max(q)) {
 		rc = by_keys(s, q, &cs, &h, d);
 		if (rc == 0 && q->has_bbox && cs.nkeys > 0)
 			rc = by_box(s, q, &cs, &h, d);

@@ -37,10 +37,11 @@ int store_query(struct store *s, const struct store_query *q,
     struct store_hit **hits, size_t *n, struct dib_diag *d);
 
 /*
-** With text, store_query and store_iter_open look up each entry that has
-** the words when there are at most this many (20,000), else walk the
-** index as without. Both give the same hits in the same order; tests set
-** it to try each.
+** With text, store_iter_open looks up each entry that has the words when
+** there are at most this many (20,000), and store_query when there are
+** at most ten times its limit (at least 1,000, at most this); else they
+** walk the index as without. Both ways give the same hits in the same
+** order; tests set it to 0 to walk.
 */
 extern size_t store_query_keys_max;
 
