@@ -16,8 +16,9 @@
 #include "util/buf.h"
 #include "util/util.h"
 
-/* Up to 20,000 entries with q's words are looked up one by one (a few
- * ms); more, and the index is walked. A variable for tests of both. */
+/* Entries with q's words are looked up one by one up to this many (an
+ * export; a query: see keys_max); more, and the index is walked. A
+ * variable so that tests can try both. */
 size_t store_query_keys_max = 20000;
 
 #define MAX_ZRANGES 64
