@@ -636,7 +636,7 @@ node_prepare(struct node *n, const json_t *in, struct record *r,
 	    (rc = check_audience(n, r, d)) != 0)
 		return rc;
 	/* r->kind is its category's, just looked up. */
-	if (kind_owned(r->kind[0] != '\0' ? r->kind : NULL)) {
+	if (kind_owned(r->kind)) {
 		rc = domain_refusal(r->category, d);
 		record_clear(r);
 		return rc;

@@ -21,6 +21,11 @@
  * variable so that tests can try both. */
 size_t store_query_keys_max = 20000;
 
+/* One entry by key, if current: the columns of scan and iter_match, and
+ * its day (for the iterator's order). */
+static const char key_row[] = "SELECT id, t, zkey, cat, k, day FROM "
+    "entries WHERE k = ?1 AND state = 0";
+
 #define MAX_ZRANGES 64
 #define MAX_DAYS_BY_INDEX 4000  /* beyond this, one scan is cheaper */
 
@@ -329,8 +334,7 @@ by_keys(struct store *s, const struct store_query *q,
 	if (q->has_bbox)
 		store_zbox(q->w, q->s, q->e, q->n, box);
 	for (i = 0; i < cs->nkeys; i++) {
-		sqlite3_stmt *st = store_stmt_sql(s, "SELECT id, t, zkey, cat, "
-		    "k FROM entries WHERE k = ?1 AND state = 0");
+		sqlite3_stmt *st = store_stmt_sql(s, key_row);
 
 		if (st == NULL)
 			return store_dberr(s, d, "query");
@@ -541,8 +545,7 @@ iter_keys(struct store *s, struct store_iter *it, struct dib_diag *d)
 	if ((it->kv = calloc(it->cs.nkeys, sizeof *it->kv)) == NULL)
 		return dib_fail(d, DIB_ENOMEM, "", "out of memory");
 	for (i = 0; i < it->cs.nkeys && rc == 0; i++) {
-		sqlite3_stmt *st = store_stmt_sql(s, "SELECT id, t, zkey, cat, "
-		    "k, day FROM entries WHERE k = ?1 AND state = 0");
+		sqlite3_stmt *st = store_stmt_sql(s, key_row);
 		struct keyed *e = &it->kv[it->nkv];
 		int step;
 
